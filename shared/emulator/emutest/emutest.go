@@ -1,0 +1,47 @@
+// Package emutest starts emulated workspaces for tests and hands back a real
+// databricks-sdk-go client configured for them.
+package emutest
+
+import (
+	"testing"
+
+	"github.com/databricks/databricks-sdk-go"
+
+	"github.com/drsync/drsync/shared/emulator"
+)
+
+// Start serves a new emulated workspace on a free loopback port, stops it when the
+// test ends, and returns it with a WorkspaceClient built from an explicit config
+// (so no DATABRICKS_* variable or profile can leak in) with a short retry budget.
+func Start(t testing.TB, opts emulator.Options) (*emulator.Server, *databricks.WorkspaceClient) {
+	t.Helper()
+	srv := emulator.New(opts)
+	if err := srv.Start(); err != nil {
+		t.Fatalf("start emulator: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("stop emulator: %v", err)
+		}
+	})
+	return srv, Client(t, srv)
+}
+
+// Client returns a WorkspaceClient for srv with PAT auth forced, the SDK's own
+// rate limit lifted (tests measure the emulator's limits, not the client's) and a
+// 30 s retry budget so a broken server fails a test instead of hanging it.
+func Client(t testing.TB, srv *emulator.Server) *databricks.WorkspaceClient {
+	t.Helper()
+	w, err := databricks.NewWorkspaceClient(&databricks.Config{
+		Host:                srv.URL(),
+		Token:               srv.Token(),
+		AuthType:            "pat",
+		RetryTimeoutSeconds: 30,
+		HTTPTimeoutSeconds:  30,
+		RateLimitPerSecond:  10000,
+	})
+	if err != nil {
+		t.Fatalf("workspace client: %v", err)
+	}
+	return w
+}

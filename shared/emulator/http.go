@@ -1,0 +1,200 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// apiError is the JSON error body the service returns: {"error_code","message"}.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"error_code"`
+	Message string `json:"message"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error shapes shared by several families.
+func invalidParam(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", format, args...)
+}
+
+func notFound(format string, args ...any) *apiError {
+	return errorf(http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", format, args...)
+}
+
+func alreadyExists(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "RESOURCE_ALREADY_EXISTS", format, args...)
+}
+
+func invalidState(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, "INVALID_STATE", format, args...)
+}
+
+// handlerFunc is what every endpoint implements: it returns the response body to
+// encode as JSON with 200, or an *apiError.
+type handlerFunc func(r *http.Request) (any, error)
+
+// route registers fn for the exact method and path. Routes are exact, as the
+// service's are: anything else answers 404 ENDPOINT_NOT_FOUND.
+func (s *Server) route(method, path string, fn handlerFunc) {
+	s.routes[method+" "+path] = func(w http.ResponseWriter, r *http.Request) {
+		body, err := fn(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if raw, ok := body.(rawBody); ok {
+			w.Header().Set("Content-Type", raw.contentType)
+			_, _ = w.Write(raw.data)
+			return
+		}
+		writeJSON(w, http.StatusOK, body)
+	}
+}
+
+// rawBody is returned by handlers that answer with bytes rather than JSON
+// (workspace export with direct_download=true).
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	if v == nil {
+		v = struct{}{} // the SDK accepts {} for void calls; never an empty 200
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "encode response: %v", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	ae, ok := err.(*apiError)
+	if !ok {
+		ae = errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "%v", err)
+	}
+	writeJSON(w, ae.Status, ae)
+}
+
+// Handler is the emulator's http.Handler: org-id header, panic guard, request
+// counting, auth, injected latency and faults, rate limits, then the route.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serve)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Databricks-Org-Id", strconv.FormatInt(s.opts.WorkspaceID, 10))
+	defer func() {
+		if p := recover(); p != nil {
+			writeError(w, errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "internal error: %v", p))
+		}
+	}()
+	endpoint := r.Method + " " + cleanURLPath(r.URL.Path)
+	s.count.add(endpoint)
+	if !s.authorized(w, r) {
+		return
+	}
+	if s.opts.Latency > 0 && !sleepCtx(r, s.opts.Latency) {
+		return
+	}
+	if s.fault.apply(w, r, endpoint) {
+		return
+	}
+	h, ok := s.routes[endpoint]
+	if !ok {
+		writeError(w, errorf(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path))
+		return
+	}
+	if !s.limit.allow(endpoint) {
+		writeError(w, errorf(http.StatusTooManyRequests, "REQUEST_LIMIT_EXCEEDED",
+			"Rate limit exceeded for %s. Please retry later.", endpoint))
+		return
+	}
+	h(w, r)
+}
+
+// cleanURLPath drops a trailing slash so "/api/2.0/repos/" routes like "/api/2.0/repos".
+func cleanURLPath(p string) string {
+	if len(p) > 1 {
+		p = strings.TrimRight(p, "/")
+	}
+	return p
+}
+
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	switch {
+	case !ok || token == "":
+		writeError(w, errorf(http.StatusUnauthorized, "UNAUTHENTICATED",
+			"Credential was not sent or was of an unsupported type for this API."))
+		return false
+	case token != s.opts.Token:
+		writeError(w, errorf(http.StatusForbidden, "PERMISSION_DENIED", "Invalid access token."))
+		return false
+	}
+	return true
+}
+
+// sleepCtx waits d or until the client goes away; false means it went away.
+func sleepCtx(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// decodeBody reads a JSON request body into v. An empty body decodes as {}.
+func decodeBody(r *http.Request, v any) error {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "could not read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST",
+			"Invalid JSON given in the body of the request - %v", err)
+	}
+	return nil
+}
+
+// queryInt64 reads an optional integer query parameter; absent gives def.
+func queryInt64(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, invalidParam("Invalid value for parameter %s: %q is not an integer", name, v)
+	}
+	return n, nil
+}
+
+// queryBool reads an optional boolean query parameter ("true"/"false").
+func queryBool(r *http.Request, name string) bool {
+	v, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return v
+}

@@ -1,0 +1,13 @@
+package emulator
+
+// registerRoutes wires every endpoint family. Each family lives in its own file
+// with its state, handlers and seeding functions.
+func (s *Server) registerRoutes() {
+	s.workspaceRoutes()
+	s.jobsRoutes()
+	s.clusterRoutes()
+	s.poolRoutes()
+	s.policyRoutes()
+	s.secretRoutes()
+	s.identityRoutes()
+}
