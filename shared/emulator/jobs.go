@@ -6,3 +6,8 @@ type jobsState struct{}
 func newJobsState() *jobsState { return &jobsState{} }
 
 func (s *Server) jobsRoutes() {}
+
+// SeedJob creates a job from a jobs/create request body and returns its job_id.
+func (s *Server) SeedJob(body []byte) (int64, error) {
+	return 0, errorf(501, "NOT_IMPLEMENTED", "SeedJob")
+}
