@@ -1,0 +1,50 @@
+# drsync — run `make help` for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO            ?= go
+TOOLS         := $(CURDIR)/.tools/bin
+GOLANGCI_VER  := v2.15.0
+GOLANGCI      := $(TOOLS)/golangci-lint-$(GOLANGCI_VER)
+BENCHTIME     ?= 2s
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: test
+test: vet lint ## Vet, lint and run every test with the race detector (what CI runs)
+	$(GO) test -race -count=1 ./...
+
+.PHONY: vet
+vet: ## go vet ./...
+	$(GO) vet ./...
+
+.PHONY: lint
+lint: $(GOLANGCI) ## golangci-lint (pinned version, installed on first use)
+	$(GOLANGCI) run ./...
+
+$(GOLANGCI):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VER)
+	mv $(TOOLS)/golangci-lint $(GOLANGCI)
+
+.PHONY: fmt
+fmt: ## gofmt every Go file
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: bench
+bench: ## Benchmarks, printed as a table
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./shared/emulator/
+
+.PHONY: emulator
+emulator: ## Run two emulated workspaces (source seeded with the sample estate, empty target) until Ctrl-C
+	$(GO) run ./cmd/dbemu --count 2 --sample
+
+.PHONY: build
+build: ## Build the CLI and the emulator command into bin/
+	$(GO) build -o bin/ ./cmd/...
+
+.PHONY: clean
+clean: ## Remove build output
+	rm -rf bin build cdk.out

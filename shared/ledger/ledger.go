@@ -1,0 +1,125 @@
+// Package ledger is drsync's memory of what it manages: one record per resource it
+// synced, run records, processed audit-log ids, and the pair's state (active side,
+// epoch, run lease). The ledger is a cache — the target workspace is the truth — but
+// every write that can race is conditional, so two runs can never both win.
+//
+// Store is implemented by an embedded bbolt file (package ledger/bolt, for the CLI)
+// and by DynamoDB (for the Lambda functions); both pass ledgertest.Run.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; callers test them with errors.Is.
+var (
+	// ErrNotFound: no such record.
+	ErrNotFound = errors.New("ledger: not found")
+	// ErrConflict: a conditional write lost (the record's version moved on).
+	ErrConflict = errors.New("ledger: version conflict")
+	// ErrFenced: the write carried an epoch older than the pair's current epoch, so
+	// it comes from a run that started before a failover and must stop.
+	ErrFenced = errors.New("ledger: fenced by a newer epoch")
+	// ErrLeaseHeld: another holder has an unexpired run lease.
+	ErrLeaseHeld = errors.New("ledger: run lease held by another run")
+)
+
+// Record is what drsync knows about one managed resource.
+type Record struct {
+	Kind      string // resource kind: "notebook", "job", ...
+	SourceKey string // identity in the source: a path or a source id
+	TargetID  string // identity in the target: an id, or the (mapped) path
+
+	SourceHash string // hash of the normalised source document last applied
+	TargetHash string // hash of the normalised target document after apply
+	// SourceMark and TargetMark are cheap change markers from listings
+	// (modified_at for workspace objects), so unchanged objects are not exported.
+	SourceMark int64
+	TargetMark int64
+
+	Status    string // StatusSynced or StatusFailed
+	LastError string
+	SyncedAt  time.Time
+	// Attrs keeps per-kind facts needed later, e.g. the source's own pause status
+	// of a job that is paused in DR ("pause_status") so failover can restore it.
+	Attrs map[string]string
+
+	// Version is the store's optimistic-concurrency counter: 0 for a record that
+	// has never been written. Put succeeds only if it matches the stored version.
+	Version int64
+}
+
+// Record statuses.
+const (
+	StatusSynced = "synced"
+	StatusFailed = "failed"
+)
+
+// Run is the record of one sync run.
+type Run struct {
+	ID       string
+	Started  time.Time
+	Finished time.Time
+	Trigger  string // "cli", "schedule", "auditlog", ...
+	DryRun   bool
+	Outcome  string         // "ok", "failed", "partial", "refused"
+	Counts   map[string]int // by action: create, update, delete, skip, failed, unchanged
+	Errors   []string       // first errors, capped by the caller
+	Drift    int            // objects found changed by hand in the target
+}
+
+// PairState is the pair's control item.
+type PairState struct {
+	ActiveSide  string // "primary" (default) or "dr"
+	Epoch       int64  // increments at every failover/failback
+	LeaseHolder string // run id holding the run lease, "" if none
+	LeaseExpiry time.Time
+	Version     int64
+}
+
+// Fence is what a run carries to every write: the epoch it started under. A zero
+// Fence (Epoch 0 on a pair still at epoch 0) is valid.
+type Fence struct{ Epoch int64 }
+
+// Store is the ledger contract. All methods are safe for concurrent use.
+// Records are scoped by pair name; List results are sorted by (Kind, SourceKey).
+type Store interface {
+	// Get returns one record, or ErrNotFound.
+	Get(ctx context.Context, pair, kind, sourceKey string) (Record, error)
+	// List returns the pair's records of one kind ("" = all kinds).
+	List(ctx context.Context, pair, kind string) ([]Record, error)
+	// Put writes rec if the stored version equals rec.Version (0 = must not exist)
+	// and the pair's epoch equals f.Epoch. It returns rec with its new Version.
+	// Errors: ErrConflict, ErrFenced.
+	Put(ctx context.Context, pair string, rec Record, f Fence) (Record, error)
+	// Delete removes a record if its stored version equals version; deleting a
+	// missing record is not an error. Errors: ErrConflict, ErrFenced.
+	Delete(ctx context.Context, pair, kind, sourceKey string, version int64, f Fence) error
+
+	// PutRun stores a run record (kept at least ttl; stores may expire it after).
+	PutRun(ctx context.Context, pair string, run Run, ttl time.Duration) error
+	// Runs returns up to limit runs, newest first.
+	Runs(ctx context.Context, pair string, limit int) ([]Run, error)
+
+	// MarkProcessed records id (an audit-log request id, an object key) as done,
+	// once: it reports true the first time and false if it was already marked
+	// and has not expired.
+	MarkProcessed(ctx context.Context, pair, id string, ttl time.Duration) (bool, error)
+
+	// State returns the pair state; a pair never seen is {ActiveSide: "primary"}.
+	State(ctx context.Context, pair string) (PairState, error)
+	// AcquireLease takes the run lease for holder until now+ttl if it is free,
+	// expired, or already held by holder. Errors: ErrLeaseHeld (the returned
+	// state says who holds it).
+	AcquireLease(ctx context.Context, pair, holder string, ttl time.Duration, now time.Time) (PairState, error)
+	// ReleaseLease frees the lease if holder holds it; otherwise it does nothing.
+	ReleaseLease(ctx context.Context, pair, holder string) error
+	// SetActive switches the active side and increments the epoch if the current
+	// epoch equals expectEpoch. Errors: ErrConflict.
+	SetActive(ctx context.Context, pair, side string, expectEpoch int64) (PairState, error)
+
+	// Close releases the store's resources.
+	Close() error
+}

@@ -1,0 +1,207 @@
+package resource
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Resolver maps an id found in a workspace to the source key it stands for.
+// On the source side that is the id itself; on the target side it comes from
+// the ledger and identity markers. ok is false when nothing is known.
+type Resolver func(kind, id string) (key string, ok bool)
+
+// Normalized is a raw document after Schema.Normalize.
+type Normalized struct {
+	Doc    Doc
+	Refs   []Ref  // references found, sorted; unresolved ones have Key "?<id>"
+	Origin string // the identity marker's value, "" if absent
+}
+
+// Normalize keeps only what a user sets: it removes the identity marker (and
+// returns it), output-only fields and server defaults, parses JSON strings,
+// rewrites references to logical "<kind>:<key>" form, sorts unordered arrays and
+// prunes empty values. raw is not modified.
+func (s *Schema) Normalize(raw Doc, resolve Resolver) Normalized {
+	d := Clone(raw)
+	var n Normalized
+	if s.Marker != "" {
+		visit(d, s.Marker, func(m map[string]any, k string) {
+			n.Origin, _ = m[k].(string)
+			delete(m, k)
+		})
+	}
+	for _, f := range s.Drop {
+		visit(d, f, func(m map[string]any, k string) { delete(m, k) })
+	}
+	for f, def := range s.Defaults {
+		visit(d, f, func(m map[string]any, k string) {
+			if equalJSON(m[k], def) {
+				delete(m, k)
+			}
+		})
+	}
+	for _, f := range s.JSONStrings {
+		visit(d, f, func(m map[string]any, k string) { m[k] = parseJSONString(m[k]) })
+	}
+	for _, f := range sortedKeys(s.Refs) {
+		kind := s.Refs[f]
+		visit(d, f, func(m map[string]any, k string) {
+			if ref, ok := logicalRef(kind, m[k], resolve); ok {
+				m[k] = ref.Kind + ":" + ref.Key
+				n.Refs = append(n.Refs, ref)
+			}
+		})
+	}
+	for f, by := range s.Unordered {
+		visit(d, f, func(m map[string]any, k string) {
+			if arr, ok := m[k].([]any); ok {
+				sortArray(arr, by)
+			}
+		})
+	}
+	prune(d)
+	n.Doc = d
+	n.Refs = sortRefs(n.Refs)
+	return n
+}
+
+// logicalRef turns one reference value into a Ref. Relative paths (a Git
+// source's notebook) and empty values are not references.
+func logicalRef(kind string, v any, resolve Resolver) (Ref, bool) {
+	id := fmt.Sprint(v)
+	if id == "" || v == nil || (kind == KindPath && !strings.HasPrefix(id, "/")) {
+		return Ref{}, false
+	}
+	if key, ok := resolve(kind, id); ok {
+		return Ref{Kind: kind, Key: key}, true
+	}
+	return Ref{Kind: kind, Key: "?" + id}, true
+}
+
+func parseJSONString(v any) any {
+	str, ok := v.(string)
+	if !ok {
+		return v
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(str)))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return v // not JSON after all: compare as the string it is
+	}
+	return out
+}
+
+// UnresolvedRefError reports a reference that has no counterpart in the target.
+type UnresolvedRefError struct {
+	Field string
+	Ref   Ref
+}
+
+func (e *UnresolvedRefError) Error() string {
+	return fmt.Sprintf("%s: %s %s is not in the target", e.Field, e.Ref.Kind, strings.TrimPrefix(e.Ref.Key, "?"))
+}
+
+// Denormalize turns a normalised (desired) document into what the target API
+// takes: references become target ids through resolve, JSON strings are
+// re-encoded, and the identity marker is set to key (when the kind has one).
+// It fails with *UnresolvedRefError when a reference has no target id.
+func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, bool)) (Doc, error) {
+	d := Clone(doc)
+	numeric := map[string]bool{}
+	for _, f := range s.NumericRefs {
+		numeric[f] = true
+	}
+	var firstErr error
+	for _, f := range sortedKeys(s.Refs) {
+		visit(d, f, func(m map[string]any, k string) {
+			id, err := targetID(f, m[k], resolve)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			if numeric[f] {
+				m[k] = json.Number(id)
+			} else {
+				m[k] = id
+			}
+		})
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	for _, f := range s.JSONStrings {
+		visit(d, f, func(m map[string]any, k string) {
+			if _, isStr := m[k].(string); !isStr {
+				data, _ := json.Marshal(m[k])
+				m[k] = string(data)
+			}
+		})
+	}
+	if s.Marker != "" {
+		setPath(d, s.Marker, key)
+	}
+	return d, nil
+}
+
+func targetID(field string, v any, resolve func(Ref) (string, bool)) (string, error) {
+	str, _ := v.(string)
+	kind, key, ok := strings.Cut(str, ":")
+	if !ok {
+		return "", fmt.Errorf("%s: %q is not a logical reference", field, str)
+	}
+	ref := Ref{Kind: kind, Key: key}
+	if strings.HasPrefix(key, "?") {
+		return "", &UnresolvedRefError{Field: field, Ref: ref}
+	}
+	id, found := resolve(ref)
+	if !found {
+		return "", &UnresolvedRefError{Field: field, Ref: ref}
+	}
+	return id, nil
+}
+
+// setPath sets a plain dotted path (no arrays), creating maps on the way.
+func setPath(d Doc, path string, v any) {
+	segs := strings.Split(path, ".")
+	m := d
+	for _, seg := range segs[:len(segs)-1] {
+		child, ok := m[seg].(map[string]any)
+		if !ok {
+			child = map[string]any{}
+			m[seg] = child
+		}
+		m = child
+	}
+	m[segs[len(segs)-1]] = v
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortRefs(refs []Ref) []Ref {
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].Kind != refs[j].Kind {
+			return refs[i].Kind < refs[j].Kind
+		}
+		return refs[i].Key < refs[j].Key
+	})
+	out := refs[:0]
+	for i, r := range refs {
+		if i == 0 || r != refs[i-1] {
+			out = append(out, r)
+		}
+	}
+	return out
+}

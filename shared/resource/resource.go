@@ -1,0 +1,131 @@
+// Package resource is the contract between drsync's generic engine and the small
+// adapter written for each kind of Databricks object (notebook, job, cluster, ...).
+//
+// An adapter lists, creates, updates and deletes objects of its kind and declares a
+// Schema: which fields are output-only, which hold server defaults, which are
+// references to other objects, which arrays are unordered. Normalisation, hashing,
+// reference remapping and planning are then the engine's job, the same for every
+// kind. This package imports no SDK so the planner can stay pure.
+package resource
+
+import (
+	"context"
+	"fmt"
+)
+
+// Ref is a reference from one object to another in logical, workspace-independent
+// form: the referenced object's kind and its key in the source workspace.
+type Ref struct {
+	Kind string
+	Key  string
+}
+
+func (r Ref) String() string { return r.Kind + ":" + r.Key }
+
+// Object is one resource as read from a workspace.
+//
+// In a source snapshot Key is the object's identity (its id, or its path for
+// workspace objects). In a target snapshot Key is the source key the object is
+// known to stand for (from the ledger or its identity marker), "" when unknown.
+type Object struct {
+	Kind string
+	Key  string
+	// ID is the object's identity in the workspace it was read from: an id, or
+	// the path for workspace objects.
+	ID   string
+	Name string // for people: a job or cluster name, a path
+	// Mark is a cheap change marker from the listing (modified_at for workspace
+	// objects); 0 when the kind has none.
+	Mark int64
+	// Doc is the normalised document: user-settable fields only, references in
+	// logical form, server defaults removed. Nil when not read (see Hash).
+	Doc Doc
+	// Hash identifies Doc. It may be known without Doc, from the ledger, when the
+	// Mark has not moved since the last sync.
+	Hash string
+	// Origin is the source key an object in the target carries as its identity
+	// marker (a tag), "" if it carries none.
+	Origin string
+	// Builtin objects exist in every workspace (default cluster policies, root
+	// folders): matched by name, never created or deleted.
+	Builtin bool
+	// Skip, when set, is why this object must not be copied (a job cluster).
+	Skip string
+	// Refs are the objects this one depends on, sorted.
+	Refs []Ref
+	// Attrs are facts to keep in the ledger (the source's own pause status).
+	Attrs map[string]string
+}
+
+// Applied is what a write left in the target.
+type Applied struct {
+	ID   string // the target id (or path)
+	Mark int64  // the target's change marker after the write, when cheap to know
+}
+
+// Workspace is one side of a pair as adapters see it. API is the SDK's
+// WorkspaceClient (kept as any so this package imports no SDK); adapters
+// assert it to *databricks.WorkspaceClient.
+type Workspace struct {
+	Side string // "source" or "target"
+	API  any
+}
+
+// Kind is the adapter contract for one kind of object.
+type Kind interface {
+	// Name is the kind's name in plans, the ledger and the CLI ("notebook").
+	Name() string
+	// Schema declares how documents of this kind are normalised.
+	Schema() *Schema
+	// List returns every object of this kind in ws (including built-ins and
+	// objects to skip), with a raw (un-normalised) Doc where the listing carries
+	// it, or a Mark where reading the Doc is costly.
+	List(ctx context.Context, ws Workspace) ([]Object, error)
+	// Create makes the object described by want (a denormalised Doc whose
+	// references are already target ids; want.ID is the target path for
+	// workspace objects and "" otherwise; want.Key is the source key to carry as
+	// identity marker).
+	Create(ctx context.Context, ws Workspace, want Object) (Applied, error)
+	// Update makes the target object id match want.
+	Update(ctx context.Context, ws Workspace, id string, want Object) (Applied, error)
+	// Delete removes the target object id. Deleting a missing object is not an error.
+	Delete(ctx context.Context, ws Workspace, id string) error
+}
+
+// Reader is implemented by kinds whose listing lacks the document (a notebook's
+// content needs an export): Read returns the raw Doc of obj.
+type Reader interface {
+	Read(ctx context.Context, ws Workspace, obj Object) (Doc, error)
+}
+
+// Warmer is implemented by kinds whose DR copy differs from the source by policy
+// (jobs paused, pools with no idle instances). Warm returns the desired target
+// document for a normalised source document, and facts to record in the ledger
+// (the values it overrode, so failover can restore them).
+type Warmer interface {
+	Warm(doc Doc, p WarmPolicy) (Doc, map[string]string)
+}
+
+// Finisher is implemented by kinds that need a step after a create (clusters are
+// terminated at once and pinned so no DR compute runs until failover).
+type Finisher interface {
+	AfterCreate(ctx context.Context, ws Workspace, id string, p WarmPolicy) error
+}
+
+// WarmPolicy is the warm-DR policy (DESIGN §4).
+type WarmPolicy struct {
+	PauseJobs         bool
+	TerminateClusters bool
+	PinClusters       bool
+	PoolMinIdleZero   bool
+}
+
+// DefaultWarmPolicy keeps nothing running in DR.
+func DefaultWarmPolicy() WarmPolicy {
+	return WarmPolicy{PauseJobs: true, TerminateClusters: true, PinClusters: true, PoolMinIdleZero: true}
+}
+
+// Errorf wraps err with the kind, key and action it failed on.
+func Errorf(kind, key, action string, err error) error {
+	return fmt.Errorf("%s %s %s: %w", action, kind, key, err)
+}
