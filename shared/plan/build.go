@@ -1,0 +1,380 @@
+package plan
+
+import (
+	"maps"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/drsync/drsync/shared/ledger"
+	"github.com/drsync/drsync/shared/resource"
+)
+
+// DefaultMaxDeleteShare is the delete guard's default: one run may delete at most
+// 20 % of the objects drsync manages unless told otherwise.
+const DefaultMaxDeleteShare = 0.2
+
+// Build makes the plan. Creates and updates come in dependency order of kinds,
+// deletes in reverse order (directories deepest first); After edges let the
+// applier run independent actions concurrently and skip the dependants of a
+// failed action.
+func Build(in *Input) *Plan {
+	b := &builder{
+		in:      in,
+		matches: Match(in),
+		recs:    recordIndex(in.Records),
+		plan:    &Plan{Pulled: in.Pulled},
+	}
+	for _, k := range in.Kinds {
+		b.upserts(k)
+	}
+	b.replacements()
+	for i := len(in.Kinds) - 1; i >= 0; i-- {
+		b.deletes(in.Kinds[i])
+	}
+	b.link()
+	b.guard()
+	return b.plan
+}
+
+type builder struct {
+	in      *Input
+	matches *Matches
+	recs    map[string]map[string]ledger.Record
+	plan    *Plan
+	managed int
+}
+
+func (b *builder) add(a Action) {
+	a.Status = StatusPlanned
+	b.plan.Actions = append(b.plan.Actions, a)
+}
+
+func targetsByID(objs []resource.Object) map[string]resource.Object {
+	m := make(map[string]resource.Object, len(objs))
+	for _, o := range objs {
+		m[o.ID] = o
+	}
+	return m
+}
+
+// desire is the document the target should hold for s, and its hash.
+func desire(k KindInfo, s resource.Object) (resource.Doc, string, map[string]string) {
+	if k.Warm == nil || s.Doc == nil {
+		return s.Doc, s.Hash, nil
+	}
+	doc, attrs := k.Warm(resource.Clone(s.Doc))
+	return doc, resource.Hash(doc), attrs
+}
+
+func (b *builder) upserts(k KindInfo) {
+	targets := targetsByID(b.in.Target[k.Name])
+	for _, s := range sortedByKey(b.in.Source[k.Name]) {
+		if s.Skip != "" {
+			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip, Reason: s.Skip})
+			continue
+		}
+		rec, hasRec := b.recs[k.Name][s.Key]
+		tid, matched := b.matches.TargetID(k.Name, s.Key)
+		t := targets[tid]
+		desired, dhash, attrs := desire(k, s)
+		switch {
+		case s.Builtin && matched:
+			b.unchanged(k, s, t, rec, hasRec, attrs)
+		case s.Builtin:
+			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip,
+				Reason: "built-in object with no counterpart of the same name in the target"})
+		case !matched:
+			b.create(k, s, hasRec, desired, dhash, attrs)
+		case t.Hash == dhash:
+			b.unchanged(k, s, t, rec, hasRec, attrs)
+		default:
+			b.update(k, s, t, rec, hasRec, desired, dhash, attrs)
+		}
+	}
+}
+
+func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, desired resource.Doc, dhash string, attrs map[string]string) {
+	a := Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Create, Reason: "new in source",
+		Source: s, Desired: desired, DesiredHash: dhash, Attrs: attrs}
+	if k.Schema.Paths {
+		a.TargetID = b.in.mapPath(s.Key)
+	}
+	if hasRec {
+		a.Reason, a.Drift = "missing in target (deleted by hand?): recreated", true
+		b.plan.Drift++
+	}
+	b.add(a)
+}
+
+func (b *builder) unchanged(k KindInfo, s, t resource.Object, rec ledger.Record, hasRec bool, attrs map[string]string) {
+	b.plan.Unchanged++
+	if hasRec && rec.Status == ledger.StatusSynced && rec.TargetID == t.ID &&
+		rec.SourceHash == s.Hash && rec.TargetHash == t.Hash &&
+		rec.SourceMark == s.Mark && rec.TargetMark == t.Mark && (attrs == nil || maps.Equal(rec.Attrs, attrs)) {
+		return
+	}
+	if attrs == nil && hasRec {
+		attrs = rec.Attrs
+	}
+	b.plan.Bindings = append(b.plan.Bindings, Binding{
+		Kind: k.Name, Key: s.Key, TargetID: t.ID,
+		SourceHash: s.Hash, TargetHash: t.Hash, SourceMark: s.Mark, TargetMark: t.Mark, Attrs: attrs,
+	})
+}
+
+func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, hasRec bool, desired resource.Doc, dhash string, attrs map[string]string) {
+	srcChanged := !hasRec || rec.SourceHash != s.Hash || rec.Status != ledger.StatusSynced
+	drift := hasRec && rec.TargetHash != t.Hash
+	a := Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Update, TargetID: t.ID,
+		Source: s, Desired: desired, DesiredHash: dhash, Attrs: attrs, Drift: drift}
+	if desired != nil && t.Doc != nil {
+		a.Changes = resource.Diff(t.Doc, desired, 2)
+	}
+	switch {
+	case !hasRec:
+		a.Reason = "adopted existing target object; it differs from the source"
+	case srcChanged && drift:
+		a.Reason = "changed in source; target also changed by hand"
+	case srcChanged:
+		a.Reason = "changed in source"
+	case drift && !b.in.Revert:
+		b.plan.Drift++
+		b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip, TargetID: t.ID, Changes: a.Changes,
+			Reason: "drift: changed by hand in the target (left alone: drift revert is off)"})
+		return
+	case drift:
+		a.Reason = "drift: changed by hand in the target; reverted to the source"
+	default:
+		a.Reason = "target differs from the source"
+	}
+	if drift {
+		b.plan.Drift++
+	}
+	if f := forceNew(k.Schema, a.Changes); f != "" {
+		a.Replace = true
+		a.Reason += "; replaced: " + f + " cannot change in place"
+	}
+	b.add(a)
+}
+
+func forceNew(s *resource.Schema, changes []string) string {
+	for _, c := range changes {
+		for _, f := range s.ForceNew {
+			if c == f || strings.HasPrefix(c, f+".") {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// replacements updates the dependants of every replaced object (their target
+// documents still name the old id) and deletes the old object after them.
+func (b *builder) replacements() {
+	n := len(b.plan.Actions)
+	for i := 0; i < n; i++ {
+		r := b.plan.Actions[i]
+		if !r.Replace {
+			continue
+		}
+		ref := resource.Ref{Kind: r.Kind, Key: r.Key}
+		var after []int
+		for _, k := range b.in.Kinds {
+			after = append(after, b.dependantUpdates(k, ref)...)
+		}
+		b.add(Action{Kind: r.Kind, Key: r.Key, Name: r.Name, Op: Delete, TargetID: r.TargetID,
+			Reason: "replaced by a new object", KeepRecord: true, After: after})
+	}
+}
+
+func (b *builder) dependantUpdates(k KindInfo, ref resource.Ref) []int {
+	sources := map[string]resource.Object{}
+	for _, s := range b.in.Source[k.Name] {
+		sources[s.Key] = s
+	}
+	var idx []int
+	for _, t := range sortedByID(b.in.Target[k.Name]) {
+		key, ok := b.matches.SourceKey(k.Name, t.ID)
+		s, inSource := sources[key]
+		if !ok || !inSource || !hasRef(t.Refs, ref) {
+			continue
+		}
+		if i := b.plan.Find(k.Name, key); i >= 0 {
+			idx = append(idx, i)
+			continue
+		}
+		desired, dhash, attrs := desire(k, s)
+		b.add(Action{Kind: k.Name, Key: key, Name: s.Name, Op: Update, TargetID: t.ID, Source: s,
+			Desired: desired, DesiredHash: dhash, Attrs: attrs,
+			Reason: "references " + ref.Kind + " " + ref.Key + ", which is replaced"})
+		idx = append(idx, len(b.plan.Actions)-1)
+	}
+	return idx
+}
+
+func hasRef(refs []resource.Ref, r resource.Ref) bool {
+	for _, x := range refs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) deletes(k KindInfo) {
+	inSource := map[string]bool{}
+	for _, s := range b.in.Source[k.Name] {
+		inSource[s.Key] = true
+	}
+	targets := targetsByID(b.in.Target[k.Name])
+	var gone []Action
+	for _, key := range sortedKeys(b.recs[k.Name]) {
+		b.managed++
+		rec := b.recs[k.Name][key]
+		if inSource[key] {
+			continue
+		}
+		tid, matched := b.matches.TargetID(k.Name, key)
+		if !matched || targets[tid].Builtin {
+			b.plan.Forget = append(b.plan.Forget, rec)
+			continue
+		}
+		gone = append(gone, Action{Kind: k.Name, Key: key, Name: targets[tid].Name, Op: Delete,
+			TargetID: tid, Reason: "deleted in source"})
+	}
+	for _, t := range sortedByID(b.in.Target[k.Name]) {
+		if t.Origin == "" || t.Builtin {
+			continue
+		}
+		key, _ := b.matches.SourceKey(k.Name, t.ID)
+		if _, recorded := b.recs[k.Name][key]; recorded || key != t.Origin {
+			continue
+		}
+		b.managed++
+		if !inSource[key] {
+			gone = append(gone, Action{Kind: k.Name, Key: key, Name: t.Name, Op: Delete, TargetID: t.ID,
+				Reason: "not in source; carries drsync's marker, so drsync manages it"})
+		}
+	}
+	// Children before their parents: for paths, the longer key sorts later.
+	sort.SliceStable(gone, func(i, j int) bool { return gone[i].Key > gone[j].Key })
+	for _, a := range gone {
+		b.add(a)
+	}
+}
+
+// link sets After edges: an upsert waits for the upserts of what it references
+// and of its parent folder; a delete waits for the deletes of what references
+// it and of its children.
+func (b *builder) link() {
+	upsert := map[resource.Ref]int{}
+	del := map[resource.Ref]int{}
+	for i, a := range b.plan.Actions {
+		switch {
+		case a.Op == Create || a.Op == Update:
+			upsert[b.refOf(a)] = i
+		case a.Op == Delete && !a.KeepRecord:
+			del[b.refOf(a)] = i
+		}
+	}
+	targetRefs := b.targetRefs()
+	for i := range b.plan.Actions {
+		a := &b.plan.Actions[i]
+		switch {
+		case a.Op == Create || a.Op == Update:
+			a.After = appendDeps(a.After, upsert, i, b.upsertDeps(*a))
+		case a.Op == Delete && !a.KeepRecord:
+			a.After = appendDeps(a.After, del, i, b.deleteDeps(*a, targetRefs))
+		}
+	}
+}
+
+// refOf names what an action creates or deletes; workspace objects are named
+// by path so path references (a job's notebook) find them.
+func (b *builder) refOf(a Action) resource.Ref {
+	if b.isPathKind(a.Kind) {
+		return resource.Ref{Kind: resource.KindPath, Key: a.Key}
+	}
+	return resource.Ref{Kind: a.Kind, Key: a.Key}
+}
+
+func (b *builder) isPathKind(kind string) bool {
+	for _, k := range b.in.Kinds {
+		if k.Name == kind {
+			return k.Schema.Paths
+		}
+	}
+	return false
+}
+
+func (b *builder) upsertDeps(a Action) []resource.Ref {
+	deps := append([]resource.Ref(nil), a.Source.Refs...)
+	if b.isPathKind(a.Kind) && a.Key != "/" {
+		deps = append(deps, resource.Ref{Kind: resource.KindPath, Key: path.Dir(a.Key)})
+	}
+	return deps
+}
+
+func (b *builder) deleteDeps(a Action, targetRefs map[resource.Ref][]resource.Ref) []resource.Ref {
+	deps := append([]resource.Ref(nil), targetRefs[b.refOf(a)]...)
+	if b.isPathKind(a.Kind) {
+		for _, other := range b.plan.Actions {
+			if other.Op == Delete && b.isPathKind(other.Kind) && path.Dir(other.Key) == a.Key && other.Key != a.Key {
+				deps = append(deps, resource.Ref{Kind: resource.KindPath, Key: other.Key})
+			}
+		}
+	}
+	return deps
+}
+
+// targetRefs maps each referenced object to the target objects referencing it.
+func (b *builder) targetRefs() map[resource.Ref][]resource.Ref {
+	out := map[resource.Ref][]resource.Ref{}
+	for _, k := range b.in.Kinds {
+		for _, t := range b.in.Target[k.Name] {
+			key, ok := b.matches.SourceKey(k.Name, t.ID)
+			if !ok {
+				continue
+			}
+			from := resource.Ref{Kind: k.Name, Key: key}
+			if k.Schema.Paths {
+				from = resource.Ref{Kind: resource.KindPath, Key: key}
+			}
+			for _, r := range t.Refs {
+				out[r] = append(out[r], from)
+			}
+		}
+	}
+	return out
+}
+
+func appendDeps(after []int, idx map[resource.Ref]int, self int, deps []resource.Ref) []int {
+	seen := map[int]bool{}
+	for _, i := range after {
+		seen[i] = true
+	}
+	for _, d := range deps {
+		if i, ok := idx[d]; ok && i != self && !seen[i] {
+			seen[i] = true
+			after = append(after, i)
+		}
+	}
+	sort.Ints(after)
+	return after
+}
+
+func (b *builder) guard() {
+	share := b.in.MaxDeleteShare
+	if share <= 0 {
+		share = DefaultMaxDeleteShare
+	}
+	g := Guard{Managed: b.managed, MaxShare: share}
+	for _, a := range b.plan.Actions {
+		if a.Op == Delete && !a.KeepRecord {
+			g.Deletes++
+		}
+	}
+	g.Refused = !b.in.AllowMassDelete && g.Deletes > 0 && float64(g.Deletes) > share*float64(g.Managed)
+	b.plan.Guard = g
+}

@@ -1,0 +1,85 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+var symbols = map[Op]string{Create: "+", Update: "~", Delete: "-", Skip: "="}
+
+// WriteText prints the plan the way Terraform prints one: a line per action with
+// its symbol, the reason, the changed fields, the outcome once applied, then
+// the delete guard's verdict and a summary.
+func WriteText(w io.Writer, p *Plan) error {
+	var b strings.Builder
+	if len(p.Pulled) > 0 {
+		fmt.Fprintf(&b, "Pulled in as dependencies: %s\n\n", strings.Join(p.Pulled, ", "))
+	}
+	if len(p.Actions) == 0 {
+		b.WriteString("No changes. The target matches the source.\n")
+	}
+	for _, a := range p.Actions {
+		writeAction(&b, a)
+	}
+	if p.Guard.Refused {
+		fmt.Fprintf(&b, "\nDelete guard: refusing to delete %d of %d managed objects (more than %.0f%%).\n"+
+			"Check the source listing; rerun with --allow-mass-delete if this is intended.\n",
+			p.Guard.Deletes, p.Guard.Managed, p.Guard.MaxShare*100)
+	}
+	s := p.Summary()
+	fmt.Fprintf(&b, "\nSummary: %d to create, %d to update, %d to delete, %d skipped, %d unchanged",
+		s.Create, s.Update, s.Delete, s.Skip, s.Unchanged)
+	if s.Failed > 0 {
+		fmt.Fprintf(&b, ", %d failed", s.Failed)
+	}
+	if p.Drift > 0 {
+		fmt.Fprintf(&b, "; drift found on %d", p.Drift)
+	}
+	b.WriteString(".\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeAction(b *strings.Builder, a Action) {
+	label := a.Key
+	if a.Name != "" && a.Name != a.Key {
+		label += fmt.Sprintf(" %q", a.Name)
+	}
+	fmt.Fprintf(b, "  %s %-6s %-9s %s\n", symbols[a.Op], a.Op, a.Kind, label)
+	fmt.Fprintf(b, "      %s\n", a.Reason)
+	if len(a.Changes) > 0 {
+		fmt.Fprintf(b, "      changes: %s\n", strings.Join(a.Changes, ", "))
+	}
+	switch a.Status {
+	case StatusDone:
+		b.WriteString("      done\n")
+	case StatusFailed:
+		fmt.Fprintf(b, "      FAILED: %s\n", a.Error)
+	}
+}
+
+// jsonPlan is the --output json document.
+type jsonPlan struct {
+	Actions []Action `json:"actions"`
+	Summary Summary  `json:"summary"`
+	Guard   Guard    `json:"guard"`
+	Drift   int      `json:"drift"`
+	Pulled  []string `json:"pulled"`
+}
+
+// WriteJSON prints the plan as one JSON document:
+// {"actions":[{"kind","key","action","reason","status","error",...}],"summary":{...}}.
+func WriteJSON(w io.Writer, p *Plan) error {
+	doc := jsonPlan{Actions: p.Actions, Summary: p.Summary(), Guard: p.Guard, Drift: p.Drift, Pulled: p.Pulled}
+	if doc.Actions == nil {
+		doc.Actions = []Action{}
+	}
+	if doc.Pulled == nil {
+		doc.Pulled = []string{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
