@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 var (
-	policyKind = KindInfo{Name: "policy", Schema: &resource.Schema{MatchByName: true}}
+	policyKind  = KindInfo{Name: "policy", Schema: &resource.Schema{MatchByName: true}}
 	clusterKind = KindInfo{Name: "cluster", Schema: &resource.Schema{
 		Marker: "custom_tags.drsync-source", Refs: map[string]string{"policy_id": "policy"},
 		ForceNew: []string{"node_type_id"}}}
