@@ -205,3 +205,12 @@ func sortRefs(refs []Ref) []Ref {
 	}
 	return out
 }
+
+// OriginOf returns the identity marker a raw document carries, "" if none.
+func (s *Schema) OriginOf(raw Doc) string {
+	var origin string
+	if s.Marker != "" {
+		visit(raw, s.Marker, func(m map[string]any, k string) { origin, _ = m[k].(string) })
+	}
+	return origin
+}

@@ -1,0 +1,312 @@
+// Package apply carries out a plan against the target workspace: actions run
+// concurrently (bounded) in the order their After edges allow, every mutation
+// passes one dry-run gate, and each outcome is written to the ledger as soon as
+// it happens, fenced by the run's epoch.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/drsync/drsync/shared/ledger"
+	"github.com/drsync/drsync/shared/plan"
+	"github.com/drsync/drsync/shared/resource"
+)
+
+// Options configure one apply.
+type Options struct {
+	Pair   string
+	DryRun bool
+	// Concurrency bounds actions in flight; default 8.
+	Concurrency int
+	Fence       ledger.Fence
+	Warm        resource.WarmPolicy
+	// MapPath maps a source path to the target (path references); nil = identity.
+	MapPath func(string) string
+	// Pace waits for the rate budget of a kind's operation ("read" for source
+	// reads); nil means no client-side budget beyond the SDK's.
+	Pace func(ctx context.Context, kind, op string) error
+	// Done is called after each action settles (progress output); may be nil.
+	Done   func(plan.Action)
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Targets resolves source keys to target ids: what the snapshot matched, plus
+// what this apply creates.
+type Targets interface {
+	TargetID(kind, key string) (string, bool)
+}
+
+// Applier runs plans for one pair.
+type Applier struct {
+	src, tgt resource.Workspace
+	kinds    map[string]resource.Kind
+	store    ledger.Store
+	opts     Options
+
+	mu      sync.Mutex
+	ids     map[resource.Ref]string
+	base    Targets
+	records map[resource.Ref]ledger.Record
+	fatal   error
+}
+
+// New returns an Applier. records are the ledger records the plan was made
+// from (their versions make every ledger write conditional).
+func New(src, tgt resource.Workspace, kinds []resource.Kind, store ledger.Store, base Targets, records []ledger.Record, opts Options) *Applier {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.MapPath == nil {
+		opts.MapPath = func(p string) string { return p }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &Applier{src: src, tgt: tgt, kinds: map[string]resource.Kind{}, store: store, opts: opts,
+		ids: map[resource.Ref]string{}, base: base, records: map[resource.Ref]ledger.Record{}}
+	for _, k := range kinds {
+		a.kinds[k.Name()] = k
+	}
+	for _, r := range records {
+		a.records[resource.Ref{Kind: r.Kind, Key: r.SourceKey}] = r
+	}
+	return a
+}
+
+// ErrStopped marks actions not attempted because the run stopped (deadline,
+// cancellation, or fencing); they are picked up by the next run.
+var ErrStopped = errors.New("not applied: the run stopped before this action")
+
+// Apply runs every action of p, setting each one's Status and Error, then
+// records the plan's bindings and forgets its stale records. It returns an
+// error only when the run as a whole must stop (fenced, context done); action
+// failures are reported on the actions.
+func (a *Applier) Apply(ctx context.Context, p *plan.Plan) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := len(p.Actions)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	sem := make(chan struct{}, a.opts.Concurrency)
+	var wg sync.WaitGroup
+	for i := range p.Actions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			act := &p.Actions[i]
+			a.run(ctx, cancel, p, act, done, sem)
+			if a.opts.Done != nil {
+				a.opts.Done(*act)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := a.stopErr(ctx); err != nil {
+		return err
+	}
+	return a.record(ctx, p)
+}
+
+func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Plan, act *plan.Action, done []chan struct{}, sem chan struct{}) {
+	for _, j := range act.After {
+		<-done[j]
+		if dep := p.Actions[j]; dep.Status == plan.StatusFailed {
+			fail(act, fmt.Errorf("not applied: depends on %s %s, which failed", dep.Kind, dep.Key))
+			return
+		}
+	}
+	select {
+	case sem <- struct{}{}:
+		defer func() { <-sem }()
+	case <-ctx.Done():
+		fail(act, ErrStopped)
+		return
+	}
+	if ctx.Err() != nil {
+		fail(act, ErrStopped)
+		return
+	}
+	err := a.do(ctx, act)
+	switch {
+	case err == nil:
+		if !a.opts.DryRun {
+			act.Status = plan.StatusDone
+		}
+	case errors.Is(err, ledger.ErrFenced):
+		a.setFatal(err)
+		cancel()
+		fail(act, err)
+	default:
+		fail(act, err)
+		a.opts.Logger.WarnContext(ctx, "action failed", "kind", act.Kind, "key", act.Key,
+			"action", string(act.Op), "error", err.Error())
+	}
+}
+
+func fail(act *plan.Action, err error) {
+	act.Status, act.Error = plan.StatusFailed, err.Error()
+}
+
+func (a *Applier) setFatal(err error) {
+	a.mu.Lock()
+	if a.fatal == nil {
+		a.fatal = err
+	}
+	a.mu.Unlock()
+}
+
+func (a *Applier) stopErr(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fatal != nil {
+		return a.fatal
+	}
+	return ctx.Err()
+}
+
+// do carries out one action. Every mutation goes through gate.
+func (a *Applier) do(ctx context.Context, act *plan.Action) error {
+	switch act.Op {
+	case plan.Skip:
+		return nil
+	case plan.Delete:
+		return a.remove(ctx, act)
+	default:
+		return a.upsert(ctx, act)
+	}
+}
+
+// gate is the one dry-run gate: true means "stop here, change nothing".
+func (a *Applier) gate() bool { return a.opts.DryRun }
+
+func (a *Applier) upsert(ctx context.Context, act *plan.Action) error {
+	k := a.kinds[act.Kind]
+	if err := a.ensureDesired(ctx, k, act); err != nil {
+		return err
+	}
+	want, err := k.Schema().Denormalize(act.Desired, act.Key, a.resolve)
+	if err != nil {
+		return err
+	}
+	if a.gate() {
+		a.setID(act.Kind, act.Key, "(known after apply)")
+		return nil
+	}
+	op := string(act.Op)
+	if err := a.pace(ctx, act.Kind, op); err != nil {
+		return err
+	}
+	obj := resource.Object{Kind: act.Kind, Key: act.Key, ID: act.TargetID, Name: act.Name, Doc: want}
+	var got resource.Applied
+	if act.Op == plan.Create || act.Replace {
+		if act.Replace {
+			obj.ID = ""
+		}
+		got, err = k.Create(ctx, a.tgt, obj)
+		if err == nil {
+			err = a.finish(ctx, k, got.ID)
+		}
+	} else {
+		got, err = k.Update(ctx, a.tgt, act.TargetID, obj)
+	}
+	if err != nil {
+		a.markFailed(ctx, act, err)
+		return resource.Errorf(act.Kind, act.Key, op, err)
+	}
+	if got.ID == "" {
+		got.ID = act.TargetID
+	}
+	a.setID(act.Kind, act.Key, got.ID)
+	return a.put(ctx, act, got)
+}
+
+// ensureDesired reads the source document when the snapshot could do without
+// it (its hash came from the ledger) but the target must now be written.
+func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.Action) error {
+	if act.Desired != nil {
+		return nil
+	}
+	r, ok := k.(resource.Reader)
+	if !ok {
+		act.Desired, act.DesiredHash = resource.Doc{}, resource.Hash(resource.Doc{})
+		return nil
+	}
+	if err := a.pace(ctx, act.Kind, "read"); err != nil {
+		return err
+	}
+	raw, err := r.Read(ctx, a.src, act.Source)
+	if err != nil {
+		return resource.Errorf(act.Kind, act.Key, "read source", err)
+	}
+	n := k.Schema().Normalize(raw, func(_, id string) (string, bool) { return id, true })
+	act.Source.Hash = resource.Hash(n.Doc)
+	act.Desired, act.DesiredHash = n.Doc, act.Source.Hash
+	if w, ok := k.(resource.Warmer); ok {
+		act.Desired, act.Attrs = w.Warm(n.Doc, a.opts.Warm)
+		act.DesiredHash = resource.Hash(act.Desired)
+	}
+	return nil
+}
+
+func (a *Applier) finish(ctx context.Context, k resource.Kind, id string) error {
+	if f, ok := k.(resource.Finisher); ok {
+		return f.AfterCreate(ctx, a.tgt, id, a.opts.Warm)
+	}
+	return nil
+}
+
+func (a *Applier) remove(ctx context.Context, act *plan.Action) error {
+	if a.gate() {
+		return nil
+	}
+	if err := a.pace(ctx, act.Kind, string(plan.Delete)); err != nil {
+		return err
+	}
+	if err := a.kinds[act.Kind].Delete(ctx, a.tgt, act.TargetID); err != nil {
+		return resource.Errorf(act.Kind, act.Key, "delete", err)
+	}
+	if act.KeepRecord {
+		return nil
+	}
+	return a.forget(ctx, act.Kind, act.Key)
+}
+
+func (a *Applier) pace(ctx context.Context, kind, op string) error {
+	if a.opts.Pace == nil {
+		return nil
+	}
+	return a.opts.Pace(ctx, kind, op)
+}
+
+// resolve maps a logical reference to the target: paths through the path map,
+// everything else through this run's creates and the snapshot's matches.
+func (a *Applier) resolve(r resource.Ref) (string, bool) {
+	if r.Kind == resource.KindPath {
+		return a.opts.MapPath(r.Key), true
+	}
+	a.mu.Lock()
+	id, ok := a.ids[r]
+	a.mu.Unlock()
+	if ok {
+		return id, true
+	}
+	return a.base.TargetID(r.Kind, r.Key)
+}
+
+func (a *Applier) setID(kind, key, id string) {
+	a.mu.Lock()
+	a.ids[resource.Ref{Kind: kind, Key: key}] = id
+	a.mu.Unlock()
+}

@@ -1,0 +1,146 @@
+// Package engine runs drsync's one sync loop for every kind: snapshot → plan →
+// apply → ledger. The CLI and the Lambda functions both call it; only how they
+// build its inputs differs.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/drsync/drsync/shared/apply"
+	"github.com/drsync/drsync/shared/ledger"
+	"github.com/drsync/drsync/shared/plan"
+	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/snapshot"
+)
+
+// Errors the caller maps to exit codes and run outcomes.
+var (
+	// ErrRefused: the delete guard refused the run; nothing was changed.
+	ErrRefused = errors.New("delete guard refused the run")
+	// ErrFailedOver: the pair has failed over to DR, so syncing primary → DR
+	// would overwrite the live side.
+	ErrFailedOver = errors.New("the pair is failed over: DR is active, sync refused")
+)
+
+// Options configure a run.
+type Options struct {
+	Pair   string
+	Kinds  []resource.Kind // chosen kinds in dependency order
+	Pulled []string        // kinds added as dependencies, for the plan's header
+
+	Warm            resource.WarmPolicy
+	Revert          bool
+	MaxDeleteShare  float64
+	AllowMassDelete bool
+	DryRun          bool
+	Concurrency     int
+
+	Excluded  func(sourcePath string) bool
+	MapPath   func(string) string
+	UnmapPath func(string) (string, bool)
+	Rates     Rates
+
+	RunID   string
+	Holder  string // lease holder; default RunID
+	Trigger string
+	// LeaseTTL is how long the run lease lasts between renewals; default 1 min.
+	LeaseTTL time.Duration
+
+	Done   func(plan.Action) // progress callback per settled action
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Result is what a run did.
+type Result struct {
+	Plan  *plan.Plan
+	Run   ledger.Run
+	Reads int // documents read while taking the snapshot
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Holder == "" {
+		o.Holder = o.RunID
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = time.Minute
+	}
+}
+
+// Plan reads both sides and the ledger and returns the plan. It writes nothing.
+func Plan(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
+	opts.defaults()
+	res, _, err := planWithSnapshot(ctx, src, tgt, store, opts)
+	return res, err
+}
+
+func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, *snapshot.Snapshot, error) {
+	records, err := store.List(ctx, opts.Pair, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("read ledger: %w", err)
+	}
+	pacer := opts.Rates.pacer()
+	snap, err := snapshot.Take(ctx, src, tgt, opts.Kinds, records, snapshot.Options{
+		Excluded: opts.Excluded, MapPath: opts.MapPath, UnmapPath: opts.UnmapPath,
+		Concurrency: opts.Concurrency,
+		BeforeRead:  func(ctx context.Context, kind string) error { return pacer(ctx, kind, "read") },
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	p := plan.Build(&plan.Input{
+		Kinds: snapshot.KindInfos(opts.Kinds, opts.Warm), Source: snap.Source, Target: snap.Target,
+		Records: snap.Records, MapPath: opts.MapPath, Revert: opts.Revert,
+		MaxDeleteShare: opts.MaxDeleteShare, AllowMassDelete: opts.AllowMassDelete, Pulled: opts.Pulled,
+	})
+	return &Result{Plan: p, Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}}, snap, nil
+}
+
+// Sync plans and applies under the pair's run lease, fenced by its epoch, and
+// writes a run record. A dry run stops at the dry-run gate before every
+// mutation and writes nothing at all. Errors: ErrRefused (delete guard),
+// ErrFailedOver, ledger.ErrLeaseHeld, ledger.ErrFenced, listing failures.
+// Action failures are not errors: they are in the plan and the run record.
+func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
+	opts.defaults()
+	started := opts.Now()
+	var fence ledger.Fence
+	if !opts.DryRun {
+		state, err := acquire(ctx, store, opts)
+		if err != nil {
+			return nil, err
+		}
+		fence = ledger.Fence{Epoch: state.Epoch}
+		stop := renew(ctx, store, opts)
+		defer func() {
+			stop()
+			if err := store.ReleaseLease(context.WithoutCancel(ctx), opts.Pair, opts.Holder); err != nil {
+				opts.Logger.WarnContext(ctx, "release run lease", "error", err.Error())
+			}
+		}()
+	}
+	res, snap, err := planWithSnapshot(ctx, src, tgt, store, opts)
+	if err != nil {
+		return nil, err
+	}
+	if res.Plan.Guard.Refused {
+		return res, finishRun(ctx, store, opts, res, started, "refused", ErrRefused)
+	}
+	ap := apply.New(src, tgt, opts.Kinds, store, snap.Matches, snap.Records, apply.Options{
+		Pair: opts.Pair, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence,
+		Warm: opts.Warm, MapPath: opts.MapPath, Pace: opts.Rates.pacer(), Done: opts.Done,
+		Logger: opts.Logger, Now: opts.Now,
+	})
+	applyErr := ap.Apply(ctx, res.Plan)
+	return res, finishRun(ctx, store, opts, res, started, outcome(res.Plan, applyErr), applyErr)
+}
