@@ -47,5 +47,5 @@ func (s *Server) newJobID() int64 {
 
 // newObjectID is a positive 16 digit number for workspace objects.
 func (s *Server) newObjectID() int64 {
-	return 1_000_000_000_000_000 + s.rng.Int64N(8_000_000_000_000_000)
+	return int64(2e15) + s.rng.Int64N(int64(1e15)) // 2e15..3e15: 16 digits, like real object ids
 }

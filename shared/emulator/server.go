@@ -7,7 +7,6 @@
 package emulator
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -145,17 +144,14 @@ func (s *Server) Token() string { return s.opts.Token }
 // WorkspaceID is the id sent in X-Databricks-Org-Id.
 func (s *Server) WorkspaceID() int64 { return s.opts.WorkspaceID }
 
-// Close stops serving and waits for the serve loop to end.
+// Close stops serving at once — open connections included, as a workspace that
+// goes away would — and waits for the serve loop to end. (A graceful Shutdown
+// would wait seconds for connections a client opened but never used.)
 func (s *Server) Close() error {
 	if s.http == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.http.Shutdown(ctx)
-	if err != nil {
-		err = s.http.Close()
-	}
+	err := s.http.Close()
 	<-s.done
 	return err
 }

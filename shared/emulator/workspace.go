@@ -1,11 +1,193 @@
 package emulator
 
-// wsState is the workspace object tree (notebooks, directories, files).
-type wsState struct{}
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"strings"
+)
 
-func newWSState(*Server) *wsState { return &wsState{} }
+// Workspace API (reference §2.1): list, get-status, export, import, mkdirs and
+// delete over the tree in workspace_tree.go. Content formats (notebook source
+// header, Jupyter, HTML) are at the end of this file.
 
-func (s *Server) workspaceRoutes() {}
+// wsMaxContent is the 10 MB limit on imported and exported content
+// (MAX_NOTEBOOK_SIZE_EXCEEDED). It is applied to the decoded bytes.
+const wsMaxContent = 10 << 20
+
+func (s *Server) workspaceRoutes() {
+	s.route(http.MethodGet, "/api/2.0/workspace/list", s.wsListHandler)
+	s.route(http.MethodGet, "/api/2.0/workspace/get-status", s.wsGetStatusHandler)
+	s.route(http.MethodGet, "/api/2.0/workspace/export", s.wsExportHandler)
+	s.route(http.MethodPost, "/api/2.0/workspace/import", s.wsImportHandler)
+	s.route(http.MethodPost, "/api/2.0/workspace/mkdirs", s.wsMkdirsHandler)
+	s.route(http.MethodPost, "/api/2.0/workspace/delete", s.wsDeleteHandler)
+}
+
+// wsListResponse is {"objects":[...]}; an empty folder answers {}.
+type wsListResponse struct {
+	Objects []wsObjectInfo `json:"objects,omitempty"`
+}
+
+// wsListHandler lists a folder's entries sorted by path, or the object itself
+// when path is not a folder. notebooks_modified_after drops notebooks whose
+// modified_at is not after it; folders and files are kept (only notebooks are
+// named by the parameter). Missing path: 404 RESOURCE_DOES_NOT_EXIST.
+func (s *Server) wsListHandler(r *http.Request) (any, error) {
+	p, err := parseWSPath(r.URL.Query().Get("path"))
+	if err != nil {
+		return nil, err
+	}
+	after, err := queryInt64(r, "notebooks_modified_after", 0)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.ws.lookup(p.segs)
+	if n == nil {
+		return nil, wsNotFound(p)
+	}
+	entries := []*wsNode{n}
+	if n.kind == wsDirectory {
+		entries = n.sortedChildren()
+	}
+	var out wsListResponse
+	for _, e := range entries {
+		if e.kind == wsNotebook && after > 0 && e.modified <= after {
+			continue
+		}
+		out.Objects = append(out.Objects, e.info(p))
+	}
+	return out, nil
+}
+
+// wsGetStatusHandler describes one object; "/" is a DIRECTORY with object_id 0.
+// Missing path: 404 RESOURCE_DOES_NOT_EXIST.
+func (s *Server) wsGetStatusHandler(r *http.Request) (any, error) {
+	p, err := parseWSPath(r.URL.Query().Get("path"))
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.ws.lookup(p.segs)
+	if n == nil {
+		return nil, wsNotFound(p)
+	}
+	return n.info(p), nil
+}
+
+// wsExportResponse is the JSON answer of export without direct_download.
+type wsExportResponse struct {
+	Content  string `json:"content"`
+	FileType string `json:"file_type,omitempty"`
+}
+
+// wsExportHandler returns an object's content in the requested format (default
+// SOURCE), base64 in JSON or, with direct_download=true, as raw bytes.
+// Errors: 404 for a missing path, 400 INVALID_PARAMETER_VALUE for a format the
+// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED over 10 MB, and a 400 for
+// folder archives, which the emulator does not build.
+func (s *Server) wsExportHandler(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	p, err := parseWSPath(q.Get("path"))
+	if err != nil {
+		return nil, err
+	}
+	format, err := wsFormat(q.Get("format"), wsExportFormats)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s.wsSnapshot(p)
+	if err != nil {
+		return nil, err
+	}
+	data, fileType, err := wsRender(obj, format)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > wsMaxContent {
+		return nil, wsTooLarge()
+	}
+	if queryBool(r, "direct_download") {
+		return rawBody{contentType: "application/octet-stream", data: data}, nil
+	}
+	return wsExportResponse{Content: base64.StdEncoding.EncodeToString(data), FileType: fileType}, nil
+}
+
+// wsSnapshot copies what export needs out of the tree, so rendering (which may
+// be slow for large content) runs without s.mu.
+func (s *Server) wsSnapshot(p wsPath) (wsNode, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.ws.lookup(p.segs)
+	if n == nil {
+		return wsNode{}, wsNotFound(p)
+	}
+	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, data: n.data}, nil
+}
+
+// wsImportHandler creates or overwrites one notebook or file from a JSON body
+// (content base64) or from multipart/form-data as the SDK's Workspace.Upload
+// sends it. See wsDecodeImport for formats and wsPut for the tree rules.
+func (s *Server) wsImportHandler(r *http.Request) (any, error) {
+	// Drain whatever was not read (a rejected oversized upload): closing the
+	// connection on an unread body would look like "connection reset" to the
+	// SDK, which retries it.
+	defer func() { _, _ = io.Copy(io.Discard, r.Body) }()
+	req, err := wsReadImport(r)
+	if err != nil {
+		return nil, err
+	}
+	p, c, err := wsDecodeImport(req)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err = s.wsPut(p, c, req.Overwrite)
+	return nil, err
+}
+
+// wsMkdirsHandler is "mkdir -p"; see wsState.mkdirAll for the errors.
+func (s *Server) wsMkdirsHandler(r *http.Request) (any, error) {
+	var req struct {
+		Path string `json:"path"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	p, err := parseWSPath(req.Path)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err = s.ws.mkdirAll(p.segs, s.newObjectID)
+	return nil, err
+}
+
+// wsDeleteHandler deletes one object, or a folder's subtree with recursive.
+func (s *Server) wsDeleteHandler(r *http.Request) (any, error) {
+	var req struct {
+		Path      string `json:"path"`
+		Recursive bool   `json:"recursive"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	p, err := parseWSPath(req.Path)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return nil, s.wsDelete(p, req.Recursive)
+}
 
 // SeedObject is one workspace object for seeding: the estate file's shape.
 type SeedObject struct {
@@ -16,7 +198,485 @@ type SeedObject struct {
 }
 
 // SeedObject creates o (and any missing parent folders) without going through
-// HTTP, rate limits or faults, and returns its object_id.
+// HTTP, rate limits or faults, and returns its object_id. A notebook's content
+// may carry the "Databricks notebook source" header; it is stored as a SOURCE
+// import would store it. Seeding an existing folder returns its id; an existing
+// notebook or file is an error (RESOURCE_ALREADY_EXISTS).
 func (s *Server) SeedObject(o SeedObject) (int64, error) {
-	return 0, errorf(501, "NOT_IMPLEMENTED", "SeedObject")
+	p, err := parseWSPath(o.Path)
+	if err != nil {
+		return 0, err
+	}
+	kind := strings.ToUpper(o.ObjectType)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kind == wsDirectory {
+		n, err := s.ws.mkdirAll(p.segs, s.newObjectID)
+		if err != nil {
+			return 0, err
+		}
+		return n.id, nil
+	}
+	c, err := wsSeedContent(kind, o.Language, []byte(o.Content))
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.ws.mkdirAll(p.parent().segs, s.newObjectID); err != nil {
+		return 0, err
+	}
+	n, err := s.wsPut(p, c, false)
+	if err != nil {
+		return 0, err
+	}
+	return n.id, nil
+}
+
+// wsSeedContent validates a seed's type and language.
+func wsSeedContent(kind, language string, content []byte) (wsContent, error) {
+	switch kind {
+	case wsFile:
+		return wsContent{kind: wsFile, data: content}, nil
+	case wsNotebook:
+		lang := strings.ToUpper(language)
+		if _, ok := wsLanguages[lang]; !ok {
+			return wsContent{}, invalidParam("Notebook language %q is not one of PYTHON, SCALA, SQL, R.", language)
+		}
+		return wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, content)}, nil
+	}
+	return wsContent{}, invalidParam("Object type %q cannot be seeded; use NOTEBOOK, DIRECTORY or FILE.", kind)
+}
+
+// WorkspaceObjectCount is how many workspace objects exist, "/" not counted
+// (a fresh workspace has 4: /Users, /Shared, /Repos and the user's home).
+func (s *Server) WorkspaceObjectCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ws.byID)
+}
+
+// wsTooLarge is the 10 MB limit error of import and export.
+func wsTooLarge() error {
+	return errorf(http.StatusBadRequest, "MAX_NOTEBOOK_SIZE_EXCEEDED",
+		"Notebook size exceeds maximum allowed size (%d bytes).", wsMaxContent)
+}
+
+// wsImportRequest is an import call, whichever body encoding carried it.
+type wsImportRequest struct {
+	Path      string
+	Format    string
+	Language  string
+	Overwrite bool
+	Content   []byte // decoded
+}
+
+// wsReadImport reads a JSON or multipart import body. Content over 10 MB is
+// 400 MAX_NOTEBOOK_SIZE_EXCEEDED; bad base64 is 400 INVALID_PARAMETER_VALUE.
+func wsReadImport(r *http.Request) (wsImportRequest, error) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return wsReadMultipart(r)
+	}
+	// A body longer than the base64 of the largest allowed content, plus room
+	// for the other fields, cannot be a valid import: refuse it undecoded.
+	if r.ContentLength > int64(base64.StdEncoding.EncodedLen(wsMaxContent))+64<<10 {
+		return wsImportRequest{}, wsTooLarge()
+	}
+	var body struct {
+		Path      string `json:"path"`
+		Content   string `json:"content"`
+		Format    string `json:"format"`
+		Language  string `json:"language"`
+		Overwrite bool   `json:"overwrite"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return wsImportRequest{}, err
+	}
+	data, err := wsDecodeBase64(body.Content)
+	if err != nil {
+		return wsImportRequest{}, err
+	}
+	return wsImportRequest{Path: body.Path, Format: body.Format, Language: body.Language,
+		Overwrite: body.Overwrite, Content: data}, nil
+}
+
+// wsDecodeBase64 decodes import content and applies the size limit.
+func wsDecodeBase64(s string) ([]byte, error) {
+	data, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, invalidParam("Content is not valid base64: %v", err)
+	}
+	if len(data) > wsMaxContent {
+		return nil, wsTooLarge()
+	}
+	return data, nil
+}
+
+// wsReadMultipart reads the form Workspace.Upload sends: fields path, format,
+// language, overwrite=true and a file part "content" with the raw bytes. A
+// plain (non-file) content field is taken as base64, like the JSON body.
+func wsReadMultipart(r *http.Request) (wsImportRequest, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return wsImportRequest{}, errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Invalid multipart body: %v", err)
+	}
+	var req wsImportRequest
+	// Room for base64 of the largest allowed content in a plain field.
+	limit := int64(base64.StdEncoding.EncodedLen(wsMaxContent)) + 1
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return req, nil
+		}
+		if err != nil {
+			return wsImportRequest{}, errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Invalid multipart body: %v", err)
+		}
+		data, err := io.ReadAll(io.LimitReader(part, limit))
+		if err != nil {
+			return wsImportRequest{}, errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Invalid multipart body: %v", err)
+		}
+		if int64(len(data)) >= limit {
+			return wsImportRequest{}, wsTooLarge()
+		}
+		if err := req.setField(part.FormName(), part.FileName() != "", data); err != nil {
+			return wsImportRequest{}, err
+		}
+	}
+}
+
+// setField stores one multipart field; unknown fields are ignored.
+func (req *wsImportRequest) setField(name string, isFile bool, data []byte) error {
+	switch name {
+	case "path":
+		req.Path = string(data)
+	case "format":
+		req.Format = string(data)
+	case "language":
+		req.Language = string(data)
+	case "overwrite":
+		req.Overwrite = strings.EqualFold(string(data), "true")
+	case "content":
+		if !isFile {
+			decoded, err := wsDecodeBase64(string(data))
+			req.Content = decoded
+			return err
+		}
+		if len(data) > wsMaxContent {
+			return wsTooLarge()
+		}
+		req.Content = data
+	}
+	return nil
+}
+
+// wsDecodeImport validates an import and turns it into the path and content to
+// write. Format (default SOURCE):
+//   - SOURCE: a notebook at path as given; language is required (without it the
+//     service reads content as a folder archive, see wsArchiveImport). A leading
+//     header line of that language is dropped, so export gives it back once.
+//   - AUTO: a notebook, with the extension stripped from path, when path has a
+//     notebook extension (.py .scala .sql .r, or .ipynb) and content is a notebook
+//     of that kind (starts with the header, or is a Jupyter document); a FILE at
+//     path otherwise.
+//   - RAW: a FILE at path.
+//   - JUPYTER: a notebook converted from .ipynb (language default PYTHON).
+//   - DBC, HTML, R_MARKDOWN: not supported by the emulator (400).
+func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
+	p, err := parseWSPath(req.Path)
+	if err != nil {
+		return wsPath{}, wsContent{}, err
+	}
+	format, err := wsFormat(req.Format, wsImportFormats)
+	if err != nil {
+		return wsPath{}, wsContent{}, err
+	}
+	lang := req.Language
+	if _, ok := wsLanguages[lang]; lang != "" && !ok {
+		return wsPath{}, wsContent{}, invalidParam("Invalid language: %s", lang)
+	}
+	switch format {
+	case "SOURCE":
+		if lang == "" {
+			return wsPath{}, wsContent{}, wsArchiveImport(req.Content)
+		}
+		return p, wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, req.Content)}, nil
+	case "AUTO":
+		return wsAutoImport(p, req.Content)
+	case "RAW":
+		return p, wsContent{kind: wsFile, data: req.Content}, nil
+	case "JUPYTER":
+		c, err := wsFromJupyter(req.Content, lang)
+		return p, c, err
+	}
+	return wsPath{}, wsContent{}, wsUnsupported("importing format %s", format)
+}
+
+// wsArchiveImport answers a SOURCE import without language. The service then
+// treats content as a folder archive and, for anything that is not a zip,
+// answers with this message (databricks/cli#630). Archives themselves are not
+// unpacked by the emulator.
+func wsArchiveImport(content []byte) error {
+	if bytes.HasPrefix(content, []byte("PK\x03\x04")) {
+		return wsUnsupported("importing a folder archive")
+	}
+	return invalidParam("The zip file may not be valid or may be an unsupported version.")
+}
+
+// wsAutoImport decides notebook or file for format AUTO.
+func wsAutoImport(p wsPath, content []byte) (wsPath, wsContent, error) {
+	name := p.name()
+	base, ext := wsSplitExt(name)
+	if base != "" {
+		if lang := wsExtLanguages[strings.ToLower(ext)]; lang != "" && wsHasHeader(lang, content) {
+			return p.withName(base), wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, content)}, nil
+		}
+		if strings.EqualFold(ext, ".ipynb") {
+			if c, err := wsFromJupyter(content, ""); err == nil {
+				return p.withName(base), c, nil
+			}
+		}
+	}
+	return p, wsContent{kind: wsFile, data: content}, nil
+}
+
+// wsSplitExt splits "x.py" into "x" and ".py"; a name without a dot has no
+// extension.
+func wsSplitExt(name string) (string, string) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return name, ""
+	}
+	return name[:i], name[i:]
+}
+
+// wsRender produces an object's export in format, with its file_type.
+//   - notebooks: SOURCE and AUTO give the header line plus the stored source
+//     (so does RAW, whose meaning for notebooks is undocumented); JUPYTER an .ipynb; HTML a minimal page; DBC and R_MARKDOWN are not
+//     supported by the emulator.
+//   - files: SOURCE, AUTO and RAW give the bytes as stored (file_type is the
+//     extension); other formats are 400 INVALID_PARAMETER_VALUE.
+//   - folders: DBC, SOURCE and AUTO would be archives, which the emulator does
+//     not build (400); other formats are 400 INVALID_PARAMETER_VALUE.
+func wsRender(n wsNode, format string) ([]byte, string, error) {
+	switch n.kind {
+	case wsDirectory:
+		if format == "DBC" || format == "SOURCE" || format == "AUTO" {
+			return nil, "", wsUnsupported("exporting folder %s as a %s archive", n.path, format)
+		}
+		return nil, "", invalidParam("Exporting a folder is only supported for the DBC, SOURCE and AUTO formats.")
+	case wsFile:
+		if format == "SOURCE" || format == "AUTO" || format == "RAW" {
+			_, ext := wsSplitExt(n.name)
+			return n.data, strings.TrimPrefix(ext, "."), nil
+		}
+		return nil, "", invalidParam("Export format %s is not supported for workspace files (%s).", format, n.path)
+	}
+	return wsRenderNotebook(n, format)
+}
+
+func wsRenderNotebook(n wsNode, format string) ([]byte, string, error) {
+	switch format {
+	case "SOURCE", "AUTO", "RAW":
+		return wsWithHeader(n.language, n.data), wsLanguages[n.language].fileType, nil
+	case "JUPYTER":
+		data, err := wsToJupyter(n.name, n.language, n.data)
+		return data, "ipynb", err
+	case "HTML":
+		return wsToHTML(n.name, wsWithHeader(n.language, n.data)), "html", nil
+	}
+	return nil, "", wsUnsupported("exporting notebooks as %s", format)
+}
+
+// wsUnsupported is a clear 400 for a documented feature the emulator leaves out.
+func wsUnsupported(format string, args ...any) error {
+	e := errorf(http.StatusBadRequest, "BAD_REQUEST", format, args...)
+	e.Message = "The Databricks emulator does not support " + e.Message + "."
+	return e
+}
+
+// wsLanguage is what the service needs to know about a notebook language.
+type wsLanguage struct {
+	comment  string // line comment that prefixes the header and MAGIC lines
+	fileType string // export file_type of SOURCE
+}
+
+var wsLanguages = map[string]wsLanguage{
+	"PYTHON": {comment: "#", fileType: "py"},
+	"SCALA":  {comment: "//", fileType: "scala"},
+	"SQL":    {comment: "--", fileType: "sql"},
+	"R":      {comment: "#", fileType: "r"},
+}
+
+// wsExtLanguages maps the (lower-cased) extensions AUTO recognises as notebooks.
+var wsExtLanguages = map[string]string{".py": "PYTHON", ".scala": "SCALA", ".sql": "SQL", ".r": "R"}
+
+var (
+	wsImportFormats = []string{"AUTO", "DBC", "HTML", "JUPYTER", "RAW", "R_MARKDOWN", "SOURCE"}
+	wsExportFormats = wsImportFormats
+)
+
+// wsFormat validates a format (case sensitive, as documented); "" is SOURCE.
+func wsFormat(format string, known []string) (string, error) {
+	if format == "" {
+		return "SOURCE", nil
+	}
+	for _, k := range known {
+		if k == format {
+			return format, nil
+		}
+	}
+	return "", invalidParam("Invalid format: %s. Supported formats are %s.", format, strings.Join(known, ", "))
+}
+
+// wsHeader is the first line of a SOURCE export: "# Databricks notebook source"
+// for Python and R, "// ..." for Scala, "-- ..." for SQL.
+func wsHeader(lang string) string {
+	return wsLanguages[lang].comment + " Databricks notebook source"
+}
+
+// wsHasHeader reports whether content's first line is lang's header.
+func wsHasHeader(lang string, content []byte) bool {
+	first, _, _ := bytes.Cut(content, []byte("\n"))
+	return string(bytes.TrimRight(first, " \r")) == wsHeader(lang)
+}
+
+// wsStripHeader drops a leading header line, as the service does when it parses
+// a SOURCE import: an export then carries the header exactly once, so
+// "header\nbody" round-trips byte for byte and plain "body" exports as
+// "header\nbody" (SDK integration tests TestAccWorkspaceIntegration and
+// TestAccWorkspaceUploadNotebookWithFileExtensionNoTranspile).
+func wsStripHeader(lang string, content []byte) []byte {
+	if !wsHasHeader(lang, content) {
+		return content
+	}
+	_, rest, _ := bytes.Cut(content, []byte("\n"))
+	return rest
+}
+
+// wsWithHeader is the SOURCE form of a stored notebook.
+func wsWithHeader(lang string, body []byte) []byte {
+	out := make([]byte, 0, len(wsHeader(lang))+1+len(body))
+	out = append(out, wsHeader(lang)...)
+	out = append(out, '\n')
+	return append(out, body...)
+}
+
+// wsCommandSep separates cells in notebook source.
+func wsCommandSep(lang string) string {
+	return "\n\n" + wsLanguages[lang].comment + " COMMAND ----------\n\n"
+}
+
+// wsMagicPrefix starts the lines of a %md (or other magic) cell in source form.
+func wsMagicPrefix(lang string) string { return wsLanguages[lang].comment + " MAGIC" }
+
+// wsIpynb is the part of a Jupyter document an import reads.
+type wsIpynb struct {
+	Cells []struct {
+		CellType string          `json:"cell_type"`
+		Source   json.RawMessage `json:"source"`
+	} `json:"cells"`
+}
+
+// wsFromJupyter converts an .ipynb document into a notebook: code cells become
+// source cells, markdown cells "%md" MAGIC cells. Language defaults to PYTHON
+// (Jupyter notebooks report PYTHON). A document without a cells array is
+// 400 INVALID_PARAMETER_VALUE.
+func wsFromJupyter(content []byte, lang string) (wsContent, error) {
+	if lang == "" {
+		lang = "PYTHON"
+	}
+	var nb wsIpynb
+	if err := json.Unmarshal(content, &nb); err != nil || nb.Cells == nil {
+		return wsContent{}, invalidParam("Unable to parse the content as a Jupyter notebook.")
+	}
+	cells := make([]string, 0, len(nb.Cells))
+	for _, c := range nb.Cells {
+		src := wsCellSource(c.Source)
+		if c.CellType == "markdown" {
+			src = wsMagic(lang, "%md\n"+src)
+		}
+		cells = append(cells, src)
+	}
+	return wsContent{kind: wsNotebook, language: lang, data: []byte(strings.Join(cells, wsCommandSep(lang)))}, nil
+}
+
+// wsCellSource reads a cell's source, which nbformat allows as a string or a
+// list of lines.
+func wsCellSource(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var lines []string
+	_ = json.Unmarshal(raw, &lines)
+	return strings.Join(lines, "")
+}
+
+// wsMagic prefixes every line of text with the MAGIC comment.
+func wsMagic(lang, text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(wsMagicPrefix(lang)+" "+l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wsToJupyter converts a stored notebook into an nbformat 4 document.
+func wsToJupyter(name, lang string, body []byte) ([]byte, error) {
+	var cells []map[string]any
+	for _, src := range strings.Split(string(body), wsCommandSep(lang)) {
+		cells = append(cells, wsJupyterCell(lang, src))
+	}
+	return json.Marshal(map[string]any{
+		"cells": cells,
+		"metadata": map[string]any{
+			"application/vnd.databricks.v1+notebook": map[string]any{
+				"language": strings.ToLower(lang), "notebookName": name,
+			},
+			"language_info": map[string]any{"name": strings.ToLower(lang)},
+		},
+		"nbformat":       4,
+		"nbformat_minor": 0,
+	})
+}
+
+// wsJupyterCell turns one source cell into a code or (for %md) markdown cell.
+func wsJupyterCell(lang, src string) map[string]any {
+	lines := strings.Split(src, "\n")
+	if !strings.HasPrefix(lines[0], wsMagicPrefix(lang)+" %md") {
+		return map[string]any{"cell_type": "code", "execution_count": nil, "metadata": map[string]any{},
+			"outputs": []any{}, "source": wsSplitLines(src)}
+	}
+	for i, l := range lines {
+		l = strings.TrimPrefix(l, wsMagicPrefix(lang))
+		lines[i] = strings.TrimPrefix(l, " ")
+	}
+	lines[0] = strings.TrimSpace(strings.TrimPrefix(lines[0], "%md"))
+	if lines[0] == "" {
+		lines = lines[1:]
+	}
+	return map[string]any{"cell_type": "markdown", "metadata": map[string]any{},
+		"source": wsSplitLines(strings.Join(lines, "\n"))}
+}
+
+// wsSplitLines is nbformat's list-of-lines form: every line but the last keeps
+// its newline.
+func wsSplitLines(s string) []string {
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// wsToHTML is a minimal HTML export: the notebook's source in a page. Real
+// exports embed the notebook model for the Databricks viewer; nothing in the
+// API reads it back, so the emulator keeps the page simple.
+func wsToHTML(name string, source []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<meta name=\"databricks-html-version\" content=\"1\">\n<title>")
+	b.WriteString(html.EscapeString(name))
+	b.WriteString(" - Databricks</title>\n</head>\n<body>\n<pre>")
+	b.WriteString(html.EscapeString(string(source)))
+	b.WriteString("</pre>\n</body>\n</html>\n")
+	return b.Bytes()
 }
