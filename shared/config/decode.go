@@ -1,0 +1,299 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// secretKeys are keys that would put a credential in the file, with the advice
+// shown instead of a bare "unknown field" (a config is committed, copied and
+// logged; a secret in it leaks).
+var secretKeys = map[string]string{
+	"token":         `never put a token in the config; name the environment variable that holds it with "token_env"`,
+	"client_secret": `never put a client secret in the config; name the environment variable that holds it with "client_secret_env"`,
+	"password":      `never put a password in the config; use an environment variable, a profile or a Secrets Manager ARN`,
+}
+
+var durationType = reflect.TypeFor[Duration]()
+
+// decode checks data against the shape of c (syntax, unknown, duplicate and
+// secret keys, value types), then decodes it onto c. It returns an index of
+// where each field starts so later validation errors can point into the file.
+// Errors: *FieldError values joined; only a syntax error stops the walk early.
+func decode(data []byte, name string, c *Config) (*index, error) {
+	w := newWalker(data, name)
+	if err := w.document(reflect.TypeOf(c).Elem()); err != nil {
+		return nil, err
+	}
+	if len(w.errs) > 0 {
+		return nil, errors.Join(w.errs...)
+	}
+	// The walk has already proved the shape, so this strict decode failing means
+	// a gap in the walker; report it with a position rather than trust it.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return nil, w.idx.decodeError(err)
+	}
+	return w.idx, nil
+}
+
+// walker streams tokens and checks each value against the Go type it will be
+// decoded into, recording every problem with its file position. encoding/json
+// stops at the first problem and names no position for unknown fields; a config
+// author wants all of them, with lines.
+type walker struct {
+	dec  *json.Decoder
+	idx  *index
+	errs []error
+}
+
+func newWalker(data []byte, name string) *walker {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return &walker{dec: dec, idx: &index{name: name, data: data, pos: map[string]int{}}}
+}
+
+// document walks the single top-level value, which must be an object.
+func (w *walker) document(t reflect.Type) error {
+	start := w.next()
+	if start == len(w.idx.data) {
+		return w.idx.at(start, "", "empty file; want a JSON object")
+	}
+	if w.idx.data[start] != '{' {
+		return w.idx.at(start, "", "want a JSON object at the top level")
+	}
+	if err := w.value("", t, start); err != nil {
+		return err
+	}
+	trailing := w.next()
+	if _, err := w.dec.Token(); err != io.EOF {
+		return w.idx.at(trailing, "", "unexpected data after the top-level object")
+	}
+	return nil
+}
+
+// value reads one JSON value for path, reporting at pos. A nil t means the
+// value belongs to a field already reported, so only its syntax is checked.
+// Errors: a syntax error (fatal); type problems go to w.errs.
+func (w *walker) value(path string, t reflect.Type, pos int) error {
+	if path != "" {
+		w.idx.pos[path] = pos
+	}
+	tok, err := w.dec.Token()
+	if err != nil {
+		return w.syntax(err)
+	}
+	switch tok {
+	case json.Delim('{'):
+		return w.object(path, w.expect(path, t, pos, "object"))
+	case json.Delim('['):
+		return w.array(path, w.expect(path, t, pos, "array"))
+	}
+	w.scalar(path, t, pos, tok)
+	return nil
+}
+
+// expect reports a container of the wrong kind and returns the type to walk it
+// with: t itself when it fits, nil (syntax only) when it does not.
+func (w *walker) expect(path string, t reflect.Type, pos int, got string) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	fits := t.Kind() == reflect.Slice
+	if got == "object" {
+		fits = t.Kind() == reflect.Struct && t != durationType
+	}
+	if fits {
+		return t
+	}
+	w.fail(pos, path, "want %s, got %s", want(t), got)
+	return nil
+}
+
+// object walks the members of an object decoded into struct t (nil: skip).
+func (w *walker) object(path string, t reflect.Type) error {
+	fields := jsonFields(t)
+	seen := map[string]bool{}
+	for w.dec.More() {
+		pos := w.next()
+		tok, err := w.dec.Token()
+		if err != nil {
+			return w.syntax(err)
+		}
+		key := tok.(string) // Token only yields strings in key position
+		ft := w.member(path, key, pos, t != nil, fields, seen)
+		if err := w.value(join(path, key), ft, pos); err != nil {
+			return err
+		}
+	}
+	_, err := w.dec.Token()
+	return w.syntax(err)
+}
+
+// member checks one key and returns the type its value decodes into (nil when
+// the key is refused or the parent is being skipped).
+func (w *walker) member(path, key string, pos int, typed bool, fields map[string]reflect.Type, seen map[string]bool) reflect.Type {
+	field := join(path, key)
+	defer func() { seen[key] = true }()
+	if advice, ok := secretKeys[strings.ToLower(key)]; ok {
+		w.fail(pos, field, "%s", advice)
+		return nil
+	}
+	if !typed {
+		return nil
+	}
+	ft, known := fields[key]
+	switch {
+	case !known:
+		w.fail(pos, field, "unknown field")
+		return nil
+	case seen[key]:
+		w.fail(pos, field, "duplicate field")
+	}
+	return ft
+}
+
+// array walks the elements of an array decoded into slice t (nil: skip).
+func (w *walker) array(path string, t reflect.Type) error {
+	var elem reflect.Type
+	if t != nil {
+		elem = t.Elem()
+	}
+	for i := 0; w.dec.More(); i++ {
+		if err := w.value(fmt.Sprintf("%s[%d]", path, i), elem, w.next()); err != nil {
+			return err
+		}
+	}
+	_, err := w.dec.Token()
+	return w.syntax(err)
+}
+
+// scalar checks a string, number, boolean or null against t.
+func (w *walker) scalar(path string, t reflect.Type, pos int, tok json.Token) {
+	if t == nil {
+		return
+	}
+	if msg := scalarProblem(t, tok); msg != "" {
+		w.fail(pos, path, "%s", msg)
+	}
+}
+
+// scalarProblem says why tok cannot decode into t, or "" when it can.
+func scalarProblem(t reflect.Type, tok json.Token) string {
+	got := jsonKind(tok)
+	switch {
+	case t == durationType && got == "string":
+		return durationProblem(tok.(string))
+	case t.Kind() == reflect.Slice && got == "null":
+		return "" // null decodes to an empty list, as generators often write it
+	case t.Kind() == reflect.String && got == "string",
+		t.Kind() == reflect.Bool && got == "boolean",
+		t.Kind() == reflect.Float64 && got == "number":
+		return ""
+	case t.Kind() == reflect.Int && got == "number":
+		if _, err := strconv.ParseInt(string(tok.(json.Number)), 10, 0); err != nil {
+			return fmt.Sprintf("want a whole number, got %s", tok)
+		}
+		return ""
+	}
+	return fmt.Sprintf("want %s, got %s", want(t), got)
+}
+
+func durationProblem(s string) string {
+	var d Duration
+	if err := d.UnmarshalJSON(strconv.AppendQuote(nil, s)); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// want names what a value of Go type t looks like in JSON.
+func want(t reflect.Type) string {
+	if t == durationType {
+		return `a duration string like "60s"`
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// jsonKind names the JSON kind of a scalar token.
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	default:
+		return "null"
+	}
+}
+
+// jsonFields maps the JSON names of struct t's fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	if t == nil {
+		return fields
+	}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	return fields
+}
+
+// next returns the offset of the next token's first byte: the decoder's offset
+// sits after the previous token, before any separator and white space.
+func (w *walker) next() int {
+	data, off := w.idx.data, int(w.dec.InputOffset())
+	for off < len(data) && strings.IndexByte(" \t\r\n,:", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+func (w *walker) fail(pos int, field, format string, args ...any) {
+	w.errs = append(w.errs, w.idx.at(pos, field, fmt.Sprintf(format, args...)))
+}
+
+// syntax turns a decoder error into a positioned *FieldError (nil stays nil).
+func (w *walker) syntax(err error) error {
+	if err == nil {
+		return nil
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return w.idx.at(int(se.Offset), "", "invalid JSON: "+strings.TrimPrefix(se.Error(), "json: "))
+	}
+	return w.idx.at(len(w.idx.data), "", "invalid JSON: "+err.Error())
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
