@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/config"
 
 	"github.com/drsync/drsync/shared/emulator"
 )
@@ -39,9 +40,17 @@ func Client(t testing.TB, srv *emulator.Server) *databricks.WorkspaceClient {
 		RetryTimeoutSeconds: 30,
 		HTTPTimeoutSeconds:  30,
 		RateLimitPerSecond:  10000,
+		// Load nothing from the environment: DATABRICKS_* variables in CI must
+		// not leak into a test client.
+		Loaders: []config.Loader{noLoader{}},
 	})
 	if err != nil {
 		t.Fatalf("workspace client: %v", err)
 	}
 	return w
 }
+
+type noLoader struct{}
+
+func (noLoader) Name() string                   { return "emutest-explicit" }
+func (noLoader) Configure(*config.Config) error { return nil }
