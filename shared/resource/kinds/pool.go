@@ -1,6 +1,152 @@
 package kinds
 
-import "github.com/drsync/drsync/shared/resource"
+import (
+	"context"
+	"fmt"
+	"slices"
 
-// stub until the adapter lands
-func newPool() resource.Kind { return nil }
+	"github.com/databricks/databricks-sdk-go/service/compute"
+
+	"github.com/drsync/drsync/shared/resource"
+)
+
+// poolKind adapts instance pools (API 2.0, reference §2.4). The listing carries
+// every pool's settings (and stats). Its identity in the target is the
+// custom_tags marker.
+type poolKind struct{}
+
+// A DR pool keeps no idle instances (Warm).
+var _ resource.Warmer = (*poolKind)(nil)
+
+func newPool() resource.Kind { return &poolKind{} }
+
+// poolSchema: read-only fields dropped; the defaults the service fills into
+// aws_attributes stripped; the fields instance-pools/edit does not take are
+// ForceNew (a change there is a delete and a create, so a new id to remap).
+var poolSchema = &resource.Schema{
+	Drop: []string{
+		"instance_pool_id", "default_tags", "state", "stats", "status",
+		// A concrete zone does not exist in the DR region (as for clusters).
+		"aws_attributes.zone_id",
+	},
+	Defaults: map[string]any{
+		"min_idle_instances":                    0,
+		"enable_elastic_disk":                   false,
+		"aws_attributes.availability":           "SPOT",
+		"aws_attributes.spot_bid_price_percent": 100,
+	},
+	Unordered: map[string]string{"preloaded_docker_images": "url"},
+	Marker:    "custom_tags." + resource.MarkerTag,
+	ForceNew: []string{
+		"aws_attributes", "azure_attributes", "gcp_attributes", "disk_spec",
+		"enable_elastic_disk", "preloaded_spark_versions", "preloaded_docker_images",
+		"node_type_id", "node_type_flexibility",
+	},
+}
+
+// Name implements resource.Kind.
+func (*poolKind) Name() string { return Pool }
+
+// Schema implements resource.Kind.
+func (*poolKind) Schema() *resource.Schema { return poolSchema }
+
+// List implements resource.Kind with one instance-pools/list call (no paging).
+func (*poolKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Object, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return nil, err
+	}
+	pools, err := w.InstancePools.ListAll(ctx)
+	if err != nil {
+		return nil, apiListErr(Pool, ws, err)
+	}
+	out := make([]resource.Object, 0, len(pools))
+	for _, p := range pools {
+		doc, err := poolDoc(p)
+		if err != nil {
+			return nil, resource.Errorf(Pool, p.InstancePoolId, "read", err)
+		}
+		out = append(out, resource.Object{
+			Kind: Pool, Key: p.InstancePoolId, ID: p.InstancePoolId, Name: p.InstancePoolName, Doc: doc,
+		})
+	}
+	return out, nil
+}
+
+// poolDoc is the raw document of p (settings and stats, as listed).
+func poolDoc(p compute.InstancePoolAndStats) (resource.Doc, error) {
+	return resource.ToDoc(p)
+}
+
+// Warm implements resource.Warmer: with p.PoolMinIdleZero the DR pool keeps no
+// idle instances (min_idle_instances 0, which the schema stores as absent), and
+// the source's own value is recorded in attrs["min_idle_instances"] so failover
+// can restore it.
+func (*poolKind) Warm(doc resource.Doc, p resource.WarmPolicy) (resource.Doc, map[string]string) {
+	if !p.PoolMinIdleZero {
+		return doc, nil
+	}
+	out := resource.Clone(doc)
+	src := "0"
+	if v, ok := out["min_idle_instances"]; ok {
+		src = fmt.Sprint(v)
+		delete(out, "min_idle_instances")
+	}
+	return out, map[string]string{"min_idle_instances": src}
+}
+
+// Create implements resource.Kind with instance-pools/create.
+func (*poolKind) Create(ctx context.Context, ws resource.Workspace, want resource.Object) (resource.Applied, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return resource.Applied{}, err
+	}
+	var req compute.CreateInstancePool
+	if err := resource.FromDoc(want.Doc, &req); err != nil {
+		return resource.Applied{}, resource.Errorf(Pool, want.Key, "create", err)
+	}
+	resp, err := w.InstancePools.Create(ctx, req)
+	if err != nil {
+		return resource.Applied{}, resource.Errorf(Pool, want.Key, "create", err)
+	}
+	return resource.Applied{ID: resp.InstancePoolId}, nil
+}
+
+// Update implements resource.Kind with instance-pools/edit, which takes only
+// the editable fields (the ForceNew ones never reach it: decoding into
+// EditInstancePool leaves them out) and replaces them all. min_idle_instances
+// is always sent, so lowering it to 0 (absent in the document) takes effect.
+func (*poolKind) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return resource.Applied{}, err
+	}
+	var req compute.EditInstancePool
+	if err := resource.FromDoc(want.Doc, &req); err != nil {
+		return resource.Applied{}, resource.Errorf(Pool, id, "edit", err)
+	}
+	req.InstancePoolId = id
+	if !slices.Contains(req.ForceSendFields, "MinIdleInstances") {
+		req.ForceSendFields = append(req.ForceSendFields, "MinIdleInstances")
+	}
+	if err := w.InstancePools.Edit(ctx, req); err != nil {
+		return resource.Applied{}, resource.Errorf(Pool, id, "edit", err)
+	}
+	return resource.Applied{ID: id}, nil
+}
+
+// Delete implements resource.Kind with instance-pools/delete (permanent; idle
+// instances terminate asynchronously). A missing pool is not an error.
+func (*poolKind) Delete(ctx context.Context, ws resource.Workspace, id string) error {
+	w, err := apiClient(ws)
+	if err != nil {
+		return err
+	}
+	err = apiDeleteGone(
+		func() error { return w.InstancePools.Delete(ctx, compute.DeleteInstancePool{InstancePoolId: id}) },
+		func() error { _, err := w.InstancePools.GetByInstancePoolId(ctx, id); return err })
+	if err != nil {
+		return resource.Errorf(Pool, id, "delete", err)
+	}
+	return nil
+}

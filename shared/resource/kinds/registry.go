@@ -44,12 +44,13 @@ func Order(kind string) int {
 
 // resourceNames maps the CLI's resource names (the Databricks Sync Tool's) to kinds.
 var resourceNames = map[string][]string{
-	"policies":  {Policy},
-	"pools":     {Pool},
-	"clusters":  {Cluster},
-	"notebooks": {Directory, Notebook},
-	"files":     {Directory, File},
-	"jobs":      {Job},
+	"policies":    {Policy},
+	"directories": {Directory},
+	"pools":       {Pool},
+	"clusters":    {Cluster},
+	"notebooks":   {Directory, Notebook},
+	"files":       {Directory, File},
+	"jobs":        {Job},
 }
 
 // dependsOn lists, per kind, the kinds its objects may reference.

@@ -1,0 +1,346 @@
+package kinds
+
+// The workspace tree (directories, notebooks, files) is listed once per
+// workspace per run and shared by the three workspace kinds.
+//
+// workspace/list is neither recursive nor paginated: one call per directory.
+// Listing the tree once per kind would triple those calls, so the three
+// adapters share a walk through a small package-level cache keyed by the
+// WorkspaceClient (the constructors take no arguments and All() builds fresh
+// adapters, so a cache beside the client is the one place all three meet).
+// A walk is served to each kind at most once: a kind that lists again (the next
+// run, a re-check after apply) starts a fresh walk. A walk also expires
+// wsWalkTTL after it finished (for a run that lists only some of the kinds),
+// and any write through these adapters drops the workspace's walk, so nothing
+// drsync changed is ever hidden by the cache.
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/service/workspace"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drsync/drsync/shared/resource"
+)
+
+const (
+	// wsWalkLimit bounds concurrent list calls during a walk: each directory is
+	// one call, and the SDK's own rate limit still applies on top.
+	wsWalkLimit = 8
+	// wsWalkTTL is how long a finished walk may serve a kind that has not seen it.
+	wsWalkTTL = time.Minute
+)
+
+// Skip reasons for workspace objects drsync never copies.
+const (
+	wsSkipRepo = "Git folder (repo): synced from its Git remote, not copied; " +
+		"create it in DR through the Repos API"
+	wsSkipLibrary = "workspace library (legacy LIBRARY object): cannot be exported; " +
+		"install libraries from their source (PyPI, Maven, volumes) instead"
+	wsSkipDashboard = "Lakeview dashboard: not exportable as a notebook or file; " +
+		"copied only through the Lakeview API, which drsync does not sync"
+)
+
+// wsClient asserts the workspace's API to the SDK client.
+func wsClient(ws resource.Workspace) (*databricks.WorkspaceClient, error) {
+	w, ok := ws.API.(*databricks.WorkspaceClient)
+	if !ok || w == nil {
+		return nil, fmt.Errorf("%s workspace: API is %T, want *databricks.WorkspaceClient", ws.Side, ws.API)
+	}
+	return w, nil
+}
+
+// wsKindOf says which kind lists an object, and why it is skipped ("" = copied).
+// REPO objects are folder-like and go with directories; LIBRARY, DASHBOARD and
+// any type this code does not know go with files, all skipped.
+func wsKindOf(info workspace.ObjectInfo) (kind, skip string) {
+	switch info.ObjectType {
+	case workspace.ObjectTypeDirectory:
+		return Directory, ""
+	case workspace.ObjectTypeNotebook:
+		return Notebook, ""
+	case workspace.ObjectTypeFile:
+		return File, ""
+	case workspace.ObjectTypeRepo:
+		return Directory, wsSkipRepo
+	case workspace.ObjectTypeLibrary:
+		return File, wsSkipLibrary
+	case workspace.ObjectTypeDashboard:
+		return File, wsSkipDashboard
+	}
+	return File, fmt.Sprintf("workspace object type %q is not synced", info.ObjectType)
+}
+
+// wsBuiltin reports whether path is a folder every workspace has: "/", the
+// root folders, or a user's home "/Users/<name>" (which exists only when the
+// user does, so drsync matches homes but never creates or deletes them).
+func wsBuiltin(path string) bool {
+	switch path {
+	case "/", "/Users", "/Shared", "/Repos":
+		return true
+	}
+	name, ok := strings.CutPrefix(path, "/Users/")
+	return ok && name != "" && !strings.Contains(name, "/")
+}
+
+// wsList returns the objects of one kind from the shared walk of ws.
+func wsList(ctx context.Context, ws resource.Workspace, kind string) ([]resource.Object, error) {
+	w, err := wsClient(ws)
+	if err != nil {
+		return nil, err
+	}
+	infos, err := wsWalks.get(ctx, w, kind)
+	if err != nil {
+		return nil, fmt.Errorf("list %s objects in %s workspace: %w", kind, ws.Side, err)
+	}
+	var out []resource.Object
+	if kind == Directory {
+		out = append(out, resource.Object{Kind: Directory, Key: "/", ID: "/", Name: "/",
+			Doc: resource.Doc{}, Builtin: true})
+	}
+	for _, info := range infos {
+		if k, skip := wsKindOf(info); k == kind {
+			out = append(out, wsObject(kind, info, skip))
+		}
+	}
+	return out, nil
+}
+
+// wsObject turns one listed object into an Object of kind. Directories carry
+// their (empty) document; notebooks and files carry modified_at as the Mark
+// and are read only when it moved. Skipped objects carry an empty document so
+// nothing is ever exported for them.
+func wsObject(kind string, info workspace.ObjectInfo, skip string) resource.Object {
+	o := resource.Object{Kind: kind, Key: info.Path, ID: info.Path, Name: info.Path, Skip: skip}
+	switch {
+	case skip != "" || kind == Directory:
+		o.Doc = resource.Doc{}
+		o.Builtin = skip == "" && wsBuiltin(info.Path)
+	case kind == Notebook:
+		o.Mark = info.ModifiedAt
+		// The language is in the listing; keeping it saves Read a get-status.
+		o.Attrs = map[string]string{"language": string(info.Language)}
+	default:
+		o.Mark = info.ModifiedAt
+	}
+	return o
+}
+
+// wsKinds are the kinds that share a walk.
+var wsKinds = []string{Directory, Notebook, File}
+
+// wsWalks is the process-wide cache of walks (see the top of this file).
+var wsWalks = &wsWalkCache{walks: map[*databricks.WorkspaceClient]*wsWalk{}, now: time.Now}
+
+type wsWalkCache struct {
+	mu    sync.Mutex
+	walks map[*databricks.WorkspaceClient]*wsWalk
+	now   func() time.Time
+}
+
+// wsWalk is one walk of one workspace, possibly still running.
+type wsWalk struct {
+	done     chan struct{} // closed when infos/err are set
+	infos    []workspace.ObjectInfo
+	err      error
+	finished time.Time
+	served   map[string]bool // kinds this walk was handed to
+}
+
+// get returns every object of w's tree (sorted by path, "/" not included),
+// from the current walk when kind has not been served it yet, else from a
+// new walk. Concurrent callers share one walk; a failed walk is not kept.
+func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, kind string) ([]workspace.ObjectInfo, error) {
+	c.mu.Lock()
+	c.purge()
+	e := c.walks[w]
+	if e != nil && e.served[kind] {
+		e = nil
+	}
+	owner := e == nil
+	if owner {
+		e = &wsWalk{done: make(chan struct{}), served: map[string]bool{}}
+		c.walks[w] = e
+	}
+	e.served[kind] = true
+	if len(e.served) == len(wsKinds) && c.walks[w] == e {
+		// Every kind has it: no one can be served from it again, so do not
+		// hold a large tree in memory until it expires.
+		delete(c.walks, w)
+	}
+	c.mu.Unlock()
+	if owner {
+		c.run(ctx, w, e)
+	}
+	select {
+	case <-e.done:
+		return e.infos, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run walks the tree for e and publishes the result.
+func (c *wsWalkCache) run(ctx context.Context, w *databricks.WorkspaceClient, e *wsWalk) {
+	infos, err := wsWalkTree(ctx, w.Workspace, "/")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.infos, e.err, e.finished = infos, err, c.now()
+	if err != nil && c.walks[w] == e {
+		delete(c.walks, w)
+	}
+	close(e.done)
+}
+
+// purge drops finished walks older than wsWalkTTL. Call with c.mu held.
+func (c *wsWalkCache) purge() {
+	now := c.now()
+	for w, e := range c.walks {
+		if !e.finished.IsZero() && now.Sub(e.finished) > wsWalkTTL {
+			delete(c.walks, w)
+		}
+	}
+}
+
+// forget drops w's walk: drsync just changed w's tree.
+func (c *wsWalkCache) forget(w *databricks.WorkspaceClient) {
+	c.mu.Lock()
+	delete(c.walks, w)
+	c.mu.Unlock()
+}
+
+// wsLister is the one call a walk needs (workspace.WorkspaceInterface has it).
+type wsLister interface {
+	ListAll(ctx context.Context, request workspace.ListWorkspaceRequest) ([]workspace.ObjectInfo, error)
+}
+
+// wsWalkTree lists every object under root, one list call per directory, at
+// most wsWalkLimit at a time. REPO objects are not descended (a Git folder's
+// content belongs to its remote). A directory deleted during the walk is
+// skipped; any other failure fails the whole walk, because an incomplete
+// listing would read as deletions. The result is sorted by path.
+func wsWalkTree(ctx context.Context, api wsLister, root string) ([]workspace.ObjectInfo, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	sem := make(chan struct{}, wsWalkLimit)
+	var mu sync.Mutex
+	var out []workspace.ObjectInfo
+	var visit func(dir string)
+	visit = func(dir string) {
+		// g.Go never blocks (no SetLimit): a listing goroutine queues its
+		// subdirectories without holding a slot, so the walk cannot deadlock.
+		g.Go(func() error {
+			infos, err := wsListDir(ctx, api, sem, dir)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out = append(out, infos...)
+			mu.Unlock()
+			for _, info := range infos {
+				if info.ObjectType == workspace.ObjectTypeDirectory {
+					visit(info.Path)
+				}
+			}
+			return nil
+		})
+	}
+	visit(root)
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// wsListDir lists one directory while holding a slot of sem. A directory that
+// vanished since its parent was listed yields nothing.
+func wsListDir(ctx context.Context, api wsLister, sem chan struct{}, dir string) ([]workspace.ObjectInfo, error) {
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	infos, err := api.ListAll(ctx, workspace.ListWorkspaceRequest{Path: dir})
+	<-sem
+	if errors.Is(err, databricks.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	// list on a path that became a notebook or file returns that object.
+	if len(infos) == 1 && infos[0].Path == dir {
+		return nil, nil
+	}
+	return infos, nil
+}
+
+// wsApplied reads the target's modified_at after a write, so the next run
+// knows the object it just wrote has not changed since.
+func wsApplied(ctx context.Context, w *databricks.WorkspaceClient, kind, path string) (resource.Applied, error) {
+	info, err := w.Workspace.GetStatus(ctx, workspace.GetStatusRequest{Path: path})
+	if err != nil {
+		return resource.Applied{}, resource.Errorf(kind, path, "get-status after write", err)
+	}
+	return resource.Applied{ID: path, Mark: info.ModifiedAt}, nil
+}
+
+// wsDelete removes one object, never recursively: a directory still holding
+// objects drsync does not manage fails with DIRECTORY_NOT_EMPTY
+// (databricks.ErrBadRequest) and nothing is removed. A missing object is not
+// an error.
+func wsDelete(ctx context.Context, ws resource.Workspace, kind, path string) error {
+	w, err := wsClient(ws)
+	if err != nil {
+		return err
+	}
+	defer wsWalks.forget(w)
+	err = w.Workspace.Delete(ctx, workspace.Delete{Path: path})
+	if err != nil && !errors.Is(err, databricks.ErrNotFound) {
+		return resource.Errorf(kind, path, "delete", err)
+	}
+	return nil
+}
+
+// wsExport exports one object and returns its content as canonical base64
+// (re-encoded, so two workspaces that wrap or pad differently still hash alike).
+func wsExport(ctx context.Context, w *databricks.WorkspaceClient, kind, path string, format workspace.ExportFormat) (string, error) {
+	resp, err := w.Workspace.Export(ctx, workspace.ExportRequest{Path: path, Format: format})
+	if err != nil {
+		return "", resource.Errorf(kind, path, "export", err)
+	}
+	data, err := resp.Bytes()
+	if err != nil {
+		return "", resource.Errorf(kind, path, "export", fmt.Errorf("decode content: %w", err))
+	}
+	return base64.StdEncoding.EncodeToString(data), nil
+}
+
+// wsImport writes one notebook or file and returns its path and new
+// modified_at. Content is always sent, even when empty (an empty file).
+func wsImport(ctx context.Context, w *databricks.WorkspaceClient, kind string, req workspace.Import) (resource.Applied, error) {
+	defer wsWalks.forget(w)
+	req.ForceSendFields = append(req.ForceSendFields, "Content")
+	if err := w.Workspace.Import(ctx, req); err != nil {
+		return resource.Applied{}, resource.Errorf(kind, req.Path, "import", err)
+	}
+	return wsApplied(ctx, w, kind, req.Path)
+}
+
+// wsDocKeys lists a document's keys for an error message.
+func wsDocKeys(d resource.Doc) []string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
