@@ -50,9 +50,11 @@ type Options struct {
 	// LeaseTTL is how long the run lease lasts between renewals; default 1 min.
 	LeaseTTL time.Duration
 
-	Done   func(plan.Action) // progress callback per settled action
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Planned is called with the plan before it is applied (progress output).
+	Planned func(*plan.Plan)
+	Done    func(plan.Action) // progress callback per settled action
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Result is what a run did.
@@ -132,6 +134,9 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 	res, snap, err := planWithSnapshot(ctx, src, tgt, store, opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Planned != nil {
+		opts.Planned(res.Plan)
 	}
 	if res.Plan.Guard.Refused {
 		return res, finishRun(ctx, store, opts, res, started, "refused", ErrRefused)

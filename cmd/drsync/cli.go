@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // some actions (or the run) failed; the rest was applied
+	exitUsage   = 2 // usage or config error
+	exitRefused = 3 // the delete guard refused the run
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// flags are every option the commands share.
+type flags struct {
+	source, target               string
+	sourceProfile, targetProfile string
+	resources                    string
+	ledger                       string
+	output                       string
+	config                       string
+	pair                         string
+	dryRun, allowMassDelete      bool
+	noProgress                   bool
+}
+
+// run executes the CLI and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != exitRefused {
+			fmt.Fprintf(stderr, "drsync: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Anything cobra itself rejects (unknown flag, bad arguments) is usage.
+	fmt.Fprintf(stderr, "drsync: %v\n", err)
+	return exitUsage
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	f := &flags{}
+	root := &cobra.Command{
+		Use:   "drsync",
+		Short: "Keep a warm disaster-recovery copy of a Databricks workspace",
+		Long: "drsync copies notebooks, files, folders, cluster policies, instance pools, clusters and jobs\n" +
+			"from a source workspace into its DR target, keeping DR switched off until failover.\n" +
+			"Without a subcommand, --source/--target run a sync (the Databricks Sync Tool's form).",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.source == "" && f.target == "" && f.config == "" {
+				return cmd.Help()
+			}
+			return runSync(cmd.Context(), f, stdout, stderr, false)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	addPairFlags(root, f)
+	root.Flags().BoolVar(&f.dryRun, "dry-run", false, "plan and print, change nothing")
+	root.Flags().BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "lift the delete guard for this run")
+
+	planCmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what a sync would change (reads both workspaces, writes nothing)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), f, stdout, stderr, true) },
+	}
+	addPairFlags(planCmd, f)
+
+	syncCmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Make the target match the source (warm DR: jobs paused, clusters terminated)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), f, stdout, stderr, false) },
+	}
+	addPairFlags(syncCmd, f)
+	syncCmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "go through the whole sync, stopping before every change")
+	syncCmd.Flags().BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "lift the delete guard for this run")
+
+	statusCmd := &cobra.Command{
+		Use:   "status",
+		Short: "What the ledger manages, the last runs, failures and drift",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), f, stdout) },
+	}
+	statusCmd.Flags().StringVar(&f.ledger, "ledger", "", "ledger file (default: the config's ledger.path, else drsync-ledger.db)")
+	statusCmd.Flags().StringVar(&f.config, "config", "", "JSON pair config file")
+	statusCmd.Flags().StringVar(&f.pair, "pair", "", "pair name (default: the config's, else \"default\")")
+	statusCmd.Flags().StringVar(&f.output, "output", "text", "text or json")
+
+	root.AddCommand(planCmd, syncCmd, statusCmd)
+	return root
+}
+
+func addPairFlags(cmd *cobra.Command, f *flags) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.source, "source", "", "source workspace URL (https://...)")
+	fs.StringVar(&f.target, "target", "", "target (DR) workspace URL")
+	fs.StringVar(&f.sourceProfile, "source-profile", "", "~/.databrickscfg profile for the source")
+	fs.StringVar(&f.targetProfile, "target-profile", "", "~/.databrickscfg profile for the target")
+	fs.StringVar(&f.resources, "resources", "", "comma list of notebooks,files,jobs,clusters,pools,policies (default all)")
+	fs.StringVar(&f.ledger, "ledger", "", "ledger file (default: the config's ledger.path, else drsync-ledger.db)")
+	fs.StringVar(&f.output, "output", "text", "text or json")
+	fs.StringVar(&f.config, "config", "", "JSON pair config file")
+	fs.StringVar(&f.pair, "pair", "", "pair name keying the ledger (default: the config's, else \"default\")")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress bar even on a terminal")
+}

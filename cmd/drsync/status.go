@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/drsync/drsync/shared/config"
+	"github.com/drsync/drsync/shared/ledger"
+)
+
+// statusReport is `drsync status --output json`.
+type statusReport struct {
+	Pair     string         `json:"pair"`
+	Active   string         `json:"active_side"`
+	Epoch    int64          `json:"epoch"`
+	Managed  map[string]int `json:"managed"`
+	Failures []failure      `json:"failures"`
+	Runs     []ledger.Run   `json:"runs"`
+}
+
+type failure struct {
+	Kind  string `json:"kind"`
+	Key   string `json:"key"`
+	Error string `json:"error"`
+}
+
+// runStatus prints what the ledger knows: managed objects by kind, failures,
+// the last runs with their drift counts, and the pair state.
+func runStatus(ctx context.Context, f *flags, stdout io.Writer) error {
+	cfg := config.Default()
+	if f.config != "" {
+		c, err := config.Load(f.config)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		cfg = c
+	} else {
+		cfg.Pair = defaultPair
+	}
+	if f.pair != "" {
+		cfg.Pair = f.pair
+	}
+	if f.ledger != "" {
+		cfg.Ledger.Path = f.ledger
+	}
+	store, err := openLedger(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := readStatus(ctx, store, cfg.Pair)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if f.output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return writeStatus(stdout, rep)
+}
+
+func readStatus(ctx context.Context, store ledger.Store, pair string) (*statusReport, error) {
+	recs, err := store.List(ctx, pair, "")
+	if err != nil {
+		return nil, fmt.Errorf("read ledger: %w", err)
+	}
+	runs, err := store.Runs(ctx, pair, 5)
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	state, err := store.State(ctx, pair)
+	if err != nil {
+		return nil, fmt.Errorf("read pair state: %w", err)
+	}
+	rep := &statusReport{Pair: pair, Active: state.ActiveSide, Epoch: state.Epoch,
+		Managed: map[string]int{}, Failures: []failure{}, Runs: runs}
+	for _, r := range recs {
+		rep.Managed[r.Kind]++
+		if r.Status == ledger.StatusFailed {
+			rep.Failures = append(rep.Failures, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError})
+		}
+	}
+	return rep, nil
+}
+
+func writeStatus(w io.Writer, rep *statusReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Pair %s: active side %s, epoch %d\n\nManaged objects:\n", rep.Pair, rep.Active, rep.Epoch)
+	kinds := make([]string, 0, len(rep.Managed))
+	for k := range rep.Managed {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	total := 0
+	for _, k := range kinds {
+		fmt.Fprintf(tw, "  %s\t%d\n", k, rep.Managed[k])
+		total += rep.Managed[k]
+	}
+	fmt.Fprintf(tw, "  total\t%d\n", total)
+	fmt.Fprintf(tw, "\nFailures: %d\n", len(rep.Failures))
+	for _, fl := range rep.Failures {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", fl.Kind, fl.Key, fl.Error)
+	}
+	fmt.Fprintf(tw, "\nLast runs:\n")
+	if len(rep.Runs) == 0 {
+		fmt.Fprintf(tw, "  none yet\n")
+	}
+	for _, r := range rep.Runs {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tdrift %d\n", r.Started.Local().Format(time.DateTime),
+			r.Outcome, r.Finished.Sub(r.Started).Round(time.Millisecond), counts(r.Counts), r.Drift)
+	}
+	return tw.Flush()
+}
+
+func counts(c map[string]int) string {
+	var parts []string
+	for _, k := range []string{"create", "update", "delete", "skip", "failed", "unchanged"} {
+		parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
+	}
+	return strings.Join(parts, ", ")
+}

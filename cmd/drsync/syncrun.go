@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/plan"
+)
+
+// runSync runs `plan` (planOnly) or `sync`, prints the plan with outcomes, and
+// maps the result to an exit code.
+func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly bool) error {
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	ks, pulled, err := selectKinds(f, cfg)
+	if err != nil {
+		return err
+	}
+	src, tgt, err := workspaces(ctx, f, cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openLedger(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	opts := engineOptions(cfg, ks, pulled, f, newLogger(stderr))
+	var bar *progressbar.ProgressBar
+	if f.output == "text" && !f.noProgress && isTerminal(stderr) && !planOnly && !f.dryRun {
+		opts.Planned = func(p *plan.Plan) { bar = newBar(stderr, len(p.Actions)) }
+		opts.Done = func(plan.Action) { _ = bar.Add(1) }
+	}
+	var res *engine.Result
+	if planOnly {
+		res, err = engine.Plan(ctx, src, tgt, store, opts)
+	} else {
+		res, err = engine.Sync(ctx, src, tgt, store, opts)
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if res != nil {
+		if perr := printPlan(stdout, f.output, res.Plan); perr != nil {
+			return &exitError{code: exitFailed, err: perr}
+		}
+	}
+	return exitFor(res, err)
+}
+
+func exitFor(res *engine.Result, err error) error {
+	switch {
+	case errors.Is(err, engine.ErrRefused):
+		return &exitError{code: exitRefused, err: err}
+	case err != nil:
+		return &exitError{code: exitFailed, err: err}
+	case res.Plan.Summary().Failed > 0:
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d actions failed; the rest were applied", res.Plan.Summary().Failed)}
+	}
+	return nil
+}
+
+func printPlan(w io.Writer, output string, p *plan.Plan) error {
+	if output == "json" {
+		return plan.WriteJSON(w, p)
+	}
+	return plan.WriteText(w, p)
+}
+
+func isTerminal(w io.Writer) bool {
+	file, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd()))
+}
+
+func newBar(w io.Writer, total int) *progressbar.ProgressBar {
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("applying"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+}
