@@ -33,6 +33,7 @@ func Build(in *Input) *Plan {
 		b.deletes(in.Kinds[i])
 	}
 	b.link()
+	b.breakCycles()
 	b.guard()
 	return b.plan
 }
@@ -377,4 +378,47 @@ func (b *builder) guard() {
 	}
 	g.Refused = !b.in.AllowMassDelete && g.Deletes > 0 && float64(g.Deletes) > share*float64(g.Managed)
 	b.plan.Guard = g
+}
+
+// breakCycles turns actions caught in a dependency cycle (job A runs job B,
+// which runs job A) into skips with a reason: the applier would otherwise wait
+// on them forever, and neither can be created before the other exists.
+func (b *builder) breakCycles() {
+	acts := b.plan.Actions
+	indeg := make([]int, len(acts))
+	next := make([][]int, len(acts))
+	for i, a := range acts {
+		for _, j := range a.After {
+			indeg[i]++
+			next[j] = append(next[j], i)
+		}
+	}
+	var queue []int
+	for i, d := range indeg {
+		if d == 0 {
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		for _, n := range next[i] {
+			if indeg[n]--; indeg[n] == 0 {
+				queue = append(queue, n)
+			}
+		}
+	}
+	var cycle []string
+	for i, d := range indeg {
+		if d > 0 {
+			cycle = append(cycle, acts[i].Kind+" "+acts[i].Key)
+		}
+	}
+	for i, d := range indeg {
+		if d > 0 {
+			acts[i].Op, acts[i].After = Skip, nil
+			acts[i].Reason = "not applied: reference cycle between " + strings.Join(cycle, ", ") +
+				"; none can be created before the others exist (break the cycle in the source)"
+		}
+	}
 }

@@ -242,3 +242,23 @@ func TestReplaceUpdatesDependants(t *testing.T) {
 		t.Fatalf("old cluster must be deleted after the job update: %+v", last)
 	}
 }
+
+// Jobs that run each other (a reference cycle) become skips with a reason,
+// instead of an apply that waits forever.
+func TestJobReferenceCycleIsSkipped(t *testing.T) {
+	src := sourceEstate()
+	src["job"] = append(src["job"],
+		obj("job", "201", "a", resource.Doc{"name": "a", "run": "job:202"}, resource.Ref{Kind: "job", Key: "202"}),
+		obj("job", "202", "b", resource.Doc{"name": "b", "run": "job:201"}, resource.Ref{Kind: "job", Key: "201"}))
+	p := Build(input(src, nil, nil))
+	for _, key := range []string{"201", "202"} {
+		for _, a := range p.Actions {
+			if a.Key == key && (a.Op != Skip || !strings.Contains(a.Reason, "reference cycle")) {
+				t.Fatalf("job %s: %s %q", key, a.Op, a.Reason)
+			}
+		}
+	}
+	if p.Find("job", "101") < 0 {
+		t.Fatal("a job outside the cycle must still be created")
+	}
+}
