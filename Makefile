@@ -12,6 +12,10 @@ BENCHTIME     ?= 2s
 help: ## Show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+.PHONY: demo
+demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync, change, sync, status
+	$(GO) run ./cmd/drsync demo
+
 .PHONY: test
 test: vet lint ## Vet, lint and run every test with the race detector (what CI runs)
 	$(GO) test -race -count=1 ./...

@@ -10,8 +10,8 @@ import (
 var symbols = map[Op]string{Create: "+", Update: "~", Delete: "-", Skip: "="}
 
 // WriteText prints the plan the way Terraform prints one: a line per action with
-// its symbol, the reason, the changed fields, the outcome once applied, then
-// the delete guard's verdict and a summary.
+// its symbol, the reason, the changed fields and any failure, then the delete
+// guard's verdict and a summary ("Plan: ..." before apply, "Applied: ..." after).
 func WriteText(w io.Writer, p *Plan) error {
 	var b strings.Builder
 	if len(p.Pulled) > 0 {
@@ -29,10 +29,12 @@ func WriteText(w io.Writer, p *Plan) error {
 			p.Guard.Deletes, p.Guard.Managed, p.Guard.MaxShare*100)
 	}
 	s := p.Summary()
-	fmt.Fprintf(&b, "\nSummary: %d to create, %d to update, %d to delete, %d skipped, %d unchanged",
-		s.Create, s.Update, s.Delete, s.Skip, s.Unchanged)
-	if s.Failed > 0 {
-		fmt.Fprintf(&b, ", %d failed", s.Failed)
+	if p.applied() {
+		fmt.Fprintf(&b, "\nApplied: %d created, %d updated, %d deleted, %d skipped, %d unchanged, %d failed",
+			s.Create-p.failed(Create), s.Update-p.failed(Update), s.Delete-p.failed(Delete), s.Skip, s.Unchanged, s.Failed)
+	} else {
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to delete, %d skipped, %d unchanged",
+			s.Create, s.Update, s.Delete, s.Skip, s.Unchanged)
 	}
 	if p.Drift > 0 {
 		fmt.Fprintf(&b, "; drift found on %d", p.Drift)
@@ -52,12 +54,30 @@ func writeAction(b *strings.Builder, a Action) {
 	if len(a.Changes) > 0 {
 		fmt.Fprintf(b, "      changes: %s\n", strings.Join(a.Changes, ", "))
 	}
-	switch a.Status {
-	case StatusDone:
-		b.WriteString("      done\n")
-	case StatusFailed:
+	if a.Status == StatusFailed {
 		fmt.Fprintf(b, "      FAILED: %s\n", a.Error)
 	}
+}
+
+// applied reports whether the plan has been carried out (some action settled).
+func (p *Plan) applied() bool {
+	for _, a := range p.Actions {
+		if a.Status != StatusPlanned {
+			return true
+		}
+	}
+	return false
+}
+
+// failed counts the failed actions of one operation.
+func (p *Plan) failed(op Op) int {
+	n := 0
+	for _, a := range p.Actions {
+		if a.Op == op && a.Status == StatusFailed {
+			n++
+		}
+	}
+	return n
 }
 
 // jsonPlan is the --output json document.

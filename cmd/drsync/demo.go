@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/service/jobs"
+	"github.com/databricks/databricks-sdk-go/service/workspace"
+	"github.com/spf13/cobra"
+
+	"github.com/drsync/drsync/shared/emulator"
+)
+
+// newDemoCmd is `drsync demo` (what `make demo` runs): two emulated workspaces on
+// loopback, the source seeded with the sample estate, and the CLI driven through a
+// dry-run plan, a sync, a few changes in the source, a second sync and the status.
+func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Run drsync end to end against two emulated workspaces on loopback",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), stdout, stderr)
+		},
+	}
+}
+
+func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
+	src, tgt, err := startDemoWorkspaces()
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer src.Close()
+	defer tgt.Close()
+	rep, err := src.Seed(emulator.SampleEstate())
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("seed the source: %w", err)}
+	}
+	dir, err := os.MkdirTemp("", "drsync-demo-")
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer os.RemoveAll(dir)
+	d := &demo{ctx: ctx, out: stdout, errw: stderr, src: src, tgt: tgt, dir: dir}
+	if err := d.writeConfig(); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	fmt.Fprintf(stdout, "Two emulated Databricks workspaces on loopback:\n  source %s  (sample estate: %d workspace objects, %d policies, %d pools, %d clusters, %d jobs)\n  target %s  (empty DR workspace)\n",
+		src.URL(), rep.Objects, rep.Policies, rep.Pools, rep.Clusters, rep.Jobs, tgt.URL())
+	return d.story(rep)
+}
+
+func startDemoWorkspaces() (src, tgt *emulator.Server, err error) {
+	src = emulator.New(emulator.Options{Seed: 1, WorkspaceID: 1001001001001001})
+	tgt = emulator.New(emulator.Options{Seed: 2, WorkspaceID: 2002002002002002})
+	if err = src.Start(); err != nil {
+		return nil, nil, err
+	}
+	if err = tgt.Start(); err != nil {
+		_ = src.Close()
+		return nil, nil, err
+	}
+	return src, tgt, nil
+}
+
+type demo struct {
+	ctx      context.Context
+	out      io.Writer
+	errw     io.Writer
+	src, tgt *emulator.Server
+	dir      string
+}
+
+func (d *demo) configPath() string { return filepath.Join(d.dir, "pair.json") }
+
+// writeConfig writes the pair config a user would keep next to the CLI.
+func (d *demo) writeConfig() error {
+	cfg := `{
+  "pair": "demo",
+  "source": {"host": "` + d.src.URL() + `", "auth": {"type": "pat", "token_env": "DRSYNC_SOURCE_TOKEN"}},
+  "target": {"host": "` + d.tgt.URL() + `", "auth": {"type": "pat", "token_env": "DRSYNC_TARGET_TOKEN"}},
+  "exclude": ["/Repos/**", "**/.Trash/**"],
+  "rate_limits": {"requests_per_second": 100, "export_per_second": 50, "import_per_second": 25, "jobs_create_per_second": 15, "concurrency": 8},
+  "ledger": {"path": "` + filepath.Join(d.dir, "ledger.db") + `"}
+}
+`
+	if err := os.Setenv("DRSYNC_SOURCE_TOKEN", d.src.Token()); err != nil {
+		return err
+	}
+	if err := os.Setenv("DRSYNC_TARGET_TOKEN", d.tgt.Token()); err != nil {
+		return err
+	}
+	return os.WriteFile(d.configPath(), []byte(cfg), 0o600)
+}
+
+// step prints a command the way a user would type it, then runs it.
+func (d *demo) step(title string, args ...string) int {
+	fmt.Fprintf(d.out, "\n=== %s\n$ drsync %s --config pair.json\n\n", title, joinArgs(args))
+	return run(d.ctx, append(args, "--config", d.configPath()), d.out, d.errw)
+}
+
+func joinArgs(args []string) string { return strings.Join(args, " ") }
+
+func (d *demo) story(rep emulator.SeedReport) error {
+	steps := []struct {
+		title string
+		args  []string
+	}{
+		{"1. What would a first sync do? (dry run: reads both workspaces, changes nothing)", []string{"sync", "--dry-run"}},
+		{"2. Sync: jobs arrive paused, clusters terminated and pinned, pools with no idle instances", []string{"sync"}},
+	}
+	for _, s := range steps {
+		if code := d.step(s.title, s.args...); code != exitOK {
+			return &exitError{code: code, err: fmt.Errorf("demo step %q exited %d", s.title, code)}
+		}
+	}
+	fmt.Fprintf(d.out, "\n=== 3. Meanwhile, in the source workspace: edit a notebook, add one, delete a job, change another\n")
+	if err := d.changeSource(rep); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("change the source: %w", err)}
+	}
+	if code := d.step("4. Sync again: only those changes", "sync"); code != exitOK {
+		return &exitError{code: code, err: fmt.Errorf("second sync exited %d", code)}
+	}
+	d.src.ResetRequests()
+	d.tgt.ResetRequests()
+	if code := d.step("5. Nothing changed since: the next run is quiet", "sync"); code != exitOK {
+		return &exitError{code: code, err: fmt.Errorf("third sync exited %d", code)}
+	}
+	fmt.Fprintf(d.out, "\nThat run made %d requests to the source and %d to the target: %d exports, %d writes.\n",
+		total(d.src.Requests()), total(d.tgt.Requests()),
+		d.src.RequestCount("GET /api/2.0/workspace/export")+d.tgt.RequestCount("GET /api/2.0/workspace/export"), writes(d.tgt.Requests()))
+	if code := d.step("6. What the ledger knows", "status"); code != exitOK {
+		return &exitError{code: code, err: fmt.Errorf("status exited %d", code)}
+	}
+	return nil
+}
+
+// writes counts the requests that change a workspace (every POST the emulator serves).
+func writes(m map[string]int64) int64 {
+	var n int64
+	for ep, v := range m {
+		if strings.HasPrefix(ep, "POST ") {
+			n += v
+		}
+	}
+	return n
+}
+
+func total(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// changeSource makes the changes a data team makes in a day, through the real SDK.
+func (d *demo) changeSource(rep emulator.SeedReport) error {
+	w, err := databricks.NewWorkspaceClient(&databricks.Config{Host: d.src.URL(), Token: d.src.Token(), AuthType: "pat"})
+	if err != nil {
+		return err
+	}
+	put := func(path, src string) error {
+		return w.Workspace.Import(d.ctx, workspace.Import{Path: path, Format: workspace.ImportFormatSource,
+			Language: workspace.LanguagePython, Overwrite: true, Content: base64.StdEncoding.EncodeToString([]byte(src))})
+	}
+	if err := put("/Shared/ml/model_monitoring", "# Databricks notebook source\nprint('drift check v2')\n"); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.out, "  edited   notebook /Shared/ml/model_monitoring")
+	if err := put("/Shared/ml/feature_store_backfill", "# Databricks notebook source\nprint('backfill')\n"); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.out, "  created  notebook /Shared/ml/feature_store_backfill")
+	jobID, err := strconv.ParseInt(rep.IDs["job:month-end-close"], 10, 64)
+	if err != nil {
+		return fmt.Errorf("sample estate has no job month-end-close: %w", err)
+	}
+	if err := w.Jobs.DeleteByJobId(d.ctx, jobID); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.out, "  deleted  job month-end-close")
+	nightly, err := strconv.ParseInt(rep.IDs["job:nightly-orders"], 10, 64)
+	if err != nil {
+		return fmt.Errorf("sample estate has no job nightly-orders: %w", err)
+	}
+	if err := w.Jobs.Update(d.ctx, jobs.UpdateJob{JobId: nightly, NewSettings: &jobs.JobSettings{MaxConcurrentRuns: 2}}); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.out, "  changed  job nightly-orders: max_concurrent_runs 2")
+	return nil
+}
