@@ -110,7 +110,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r) {
 		return
 	}
-	if s.opts.Latency > 0 && !sleepCtx(r, s.opts.Latency) {
+	if d := time.Duration(s.latency.Load()); d > 0 && !sleepCtx(r, d) {
 		return
 	}
 	if s.fault.apply(w, r, endpoint) {

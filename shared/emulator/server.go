@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,6 +67,8 @@ type Server struct {
 	limit *limiter
 	fault *faults
 
+	latency atomic.Int64 // per-request latency in ns; starts at Options.Latency
+
 	ln   net.Listener
 	http *http.Server
 	done chan struct{}
@@ -103,6 +106,7 @@ func New(opts Options) *Server {
 		limit:  newLimiter(opts.RateLimits),
 		fault:  newFaults(opts.Seed),
 	}
+	s.latency.Store(int64(opts.Latency))
 	s.ws = newWSState(s)
 	s.jobs = newJobsState()
 	s.comp = newComputeState(s)
@@ -155,6 +159,9 @@ func (s *Server) Close() error {
 	<-s.done
 	return err
 }
+
+// SetLatency changes the latency added to every request from now on.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 
 // now is the emulator clock in epoch milliseconds.
 func (s *Server) now() int64 { return s.opts.Now().UnixMilli() }
