@@ -28,9 +28,13 @@ var (
 
 // Options configure a run.
 type Options struct {
-	Pair   string
-	Kinds  []resource.Kind // chosen kinds in dependency order
-	Pulled []string        // kinds added as dependencies, for the plan's header
+	Pair  string
+	Kinds []resource.Kind // chosen kinds in dependency order
+	// Keys, when set, make the run targeted: only these objects (and, for
+	// workspace paths, what is under them) are read and planned, as an
+	// audit-log event asks. Empty means a full reconcile.
+	Keys   []resource.Ref
+	Pulled []string // kinds added as dependencies, for the plan's header
 
 	Warm            resource.WarmPolicy
 	Revert          bool
@@ -62,6 +66,8 @@ type Result struct {
 	Plan  *plan.Plan
 	Run   ledger.Run
 	Reads int // documents read while taking the snapshot
+
+	records []ledger.Record // every record of the pair when the run started
 }
 
 func (o *Options) defaults() {
@@ -92,11 +98,17 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 		return nil, nil, fmt.Errorf("read ledger: %w", err)
 	}
 	pacer := opts.Rates.pacer()
-	snap, err := snapshot.Take(ctx, src, tgt, opts.Kinds, records, snapshot.Options{
+	sopts := snapshot.Options{
 		Excluded: opts.Excluded, MapPath: opts.MapPath, UnmapPath: opts.UnmapPath,
 		Concurrency: opts.Concurrency,
 		BeforeRead:  func(ctx context.Context, kind string) error { return pacer(ctx, kind, "read") },
-	})
+	}
+	var snap *snapshot.Snapshot
+	if len(opts.Keys) > 0 {
+		snap, err = snapshot.TakeKeys(ctx, src, tgt, opts.Kinds, opts.Keys, records, sopts)
+	} else {
+		snap, err = snapshot.Take(ctx, src, tgt, opts.Kinds, records, sopts)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
@@ -104,8 +116,9 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 		Kinds: snapshot.KindInfos(opts.Kinds, opts.Warm), Source: snap.Source, Target: snap.Target,
 		Records: snap.Records, MapPath: opts.MapPath, Revert: opts.Revert,
 		MaxDeleteShare: opts.MaxDeleteShare, AllowMassDelete: opts.AllowMassDelete, Pulled: opts.Pulled,
+		Managed: snap.Managed,
 	})
-	return &Result{Plan: p, Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}}, snap, nil
+	return &Result{Plan: p, Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records}, snap, nil
 }
 
 // Sync plans and applies under the pair's run lease, fenced by its epoch, and
@@ -141,11 +154,36 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 	if res.Plan.Guard.Refused {
 		return res, finishRun(ctx, store, opts, res, started, "refused", ErrRefused)
 	}
-	ap := apply.New(src, tgt, opts.Kinds, store, snap.Matches, snap.Records, apply.Options{
+	ap := apply.New(src, tgt, opts.Kinds, store, newTargets(snap.Matches, res.records), snap.Records, apply.Options{
 		Pair: opts.Pair, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence,
 		Warm: opts.Warm, MapPath: opts.MapPath, Pace: opts.Rates.pacer(), Done: opts.Done,
 		Logger: opts.Logger, Now: opts.Now,
 	})
 	applyErr := ap.Apply(ctx, res.Plan)
 	return res, finishRun(ctx, store, opts, res, started, outcome(res.Plan, applyErr), applyErr)
+}
+
+// targets resolves a source key to its target id: the snapshot's matches first,
+// then the ledger (a targeted run references objects it did not read).
+type targets struct {
+	matches *plan.Matches
+	ledger  map[resource.Ref]string
+}
+
+func newTargets(m *plan.Matches, records []ledger.Record) targets {
+	t := targets{matches: m, ledger: make(map[resource.Ref]string, len(records))}
+	for _, r := range records {
+		if r.TargetID != "" {
+			t.ledger[resource.Ref{Kind: r.Kind, Key: r.SourceKey}] = r.TargetID
+		}
+	}
+	return t
+}
+
+func (t targets) TargetID(kind, key string) (string, bool) {
+	if id, ok := t.matches.TargetID(kind, key); ok {
+		return id, true
+	}
+	id, ok := t.ledger[resource.Ref{Kind: kind, Key: key}]
+	return id, ok
 }

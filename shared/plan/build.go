@@ -370,7 +370,7 @@ func (b *builder) guard() {
 	if share <= 0 {
 		share = DefaultMaxDeleteShare
 	}
-	g := Guard{Managed: b.managed, MaxShare: share}
+	g := Guard{Managed: max(b.managed, b.in.Managed), MaxShare: share}
 	for _, a := range b.plan.Actions {
 		if a.Op == Delete && !a.KeepRecord {
 			g.Deletes++

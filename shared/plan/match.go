@@ -32,7 +32,10 @@ type Input struct {
 	// one run may delete unless AllowMassDelete.
 	MaxDeleteShare  float64
 	AllowMassDelete bool
-	Pulled          []string
+	// Managed, when larger than what Records show, is the number of objects
+	// drsync manages in all (a targeted sync sees only the records it is about).
+	Managed int
+	Pulled  []string
 }
 
 // Matches pairs source keys with target ids, per kind.

@@ -129,3 +129,18 @@ func DefaultWarmPolicy() WarmPolicy {
 func Errorf(kind, key, action string, err error) error {
 	return fmt.Errorf("%s %s %s: %w", action, kind, key, err)
 }
+
+// Getter is implemented by kinds that can read one object by its id: what a
+// targeted (audit-log) sync uses instead of listing the whole kind, so its cost
+// grows with the changed objects, not the estate.
+type Getter interface {
+	// Get returns the object as List would (raw Doc, Skip, Builtin); found is
+	// false when no object has this id.
+	Get(ctx context.Context, ws Workspace, id string) (obj Object, found bool, err error)
+}
+
+// SubtreeLister is implemented by path kinds: ListUnder returns every object of
+// the kind at root or below it (nothing when root does not exist).
+type SubtreeLister interface {
+	ListUnder(ctx context.Context, ws Workspace, root string) ([]Object, error)
+}

@@ -38,20 +38,28 @@ type Snapshot struct {
 	Records []ledger.Record
 	Matches *plan.Matches
 	Reads   int // documents read (exports) to make this snapshot
+	// Managed is how many objects the ledger manages in the chosen kinds, for
+	// the delete guard of a targeted sync (0 for a full snapshot: the planner
+	// counts the records itself).
+	Managed int
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.MapPath == nil {
+		o.MapPath = func(p string) string { return p }
+	}
+	if o.UnmapPath == nil {
+		o.UnmapPath = func(p string) (string, bool) { return p, true }
+	}
 }
 
 // Take lists both workspaces for kinds, keeps what is in scope, matches and
 // normalises, and reads the documents whose hash the ledger cannot vouch for.
 func Take(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kind, records []ledger.Record, opts Options) (*Snapshot, error) {
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
-	}
-	if opts.MapPath == nil {
-		opts.MapPath = func(p string) string { return p }
-	}
-	if opts.UnmapPath == nil {
-		opts.UnmapPath = func(p string) (string, bool) { return p, true }
-	}
+	opts.defaults()
 	var rawSrc, rawTgt map[string][]resource.Object
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { rawSrc, err = listAll(gctx, src, kinds); return err })
@@ -60,7 +68,7 @@ func Take(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kin
 		return nil, err
 	}
 	s := &Snapshot{Source: rawSrc, Target: rawTgt}
-	t := &taker{opts: opts, kinds: kinds, snap: s}
+	t := &taker{opts: opts, kinds: kinds, snap: s, allRecords: records}
 	t.scope(records)
 	t.normalise()
 	if err := t.hydrate(ctx, src, tgt); err != nil {
@@ -103,6 +111,10 @@ type taker struct {
 	recs  map[string]map[string]ledger.Record
 	// srcKeys indexes the source keys per kind.
 	srcKeys map[string]map[string]bool
+	// allRecords are every record of the pair: a targeted snapshot resolves
+	// references to objects it did not read through them.
+	allRecords []ledger.Record
+	byTarget   map[string]map[string]string // kind → target id → source key
 }
 
 // KindInfos describes kinds for the planner.
@@ -191,6 +203,13 @@ func (t *taker) normalise() {
 			}
 		}
 	}
+	t.byTarget = map[string]map[string]string{}
+	for _, r := range t.allRecords {
+		if t.byTarget[r.Kind] == nil {
+			t.byTarget[r.Kind] = map[string]string{}
+		}
+		t.byTarget[r.Kind][r.TargetID] = r.SourceKey
+	}
 	t.snap.Matches = plan.Match(&plan.Input{
 		Kinds: KindInfos(t.kinds, resource.WarmPolicy{}), Source: t.snap.Source,
 		Target: t.snap.Target, Records: t.snap.Records, MapPath: t.opts.MapPath,
@@ -224,7 +243,11 @@ func (t *taker) targetResolver(kind, id string) (string, bool) {
 	if kind == resource.KindPath {
 		return t.opts.UnmapPath(id)
 	}
-	return t.snap.Matches.SourceKey(kind, id)
+	if key, ok := t.snap.Matches.SourceKey(kind, id); ok {
+		return key, true
+	}
+	key, ok := t.byTarget[kind][id]
+	return key, ok
 }
 
 // hydrate gives every object a hash. Objects listed without a document take the

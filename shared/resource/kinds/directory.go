@@ -30,7 +30,7 @@ func (directory) List(ctx context.Context, ws resource.Workspace) ([]resource.Ob
 // Create implements resource.Kind with mkdirs ("mkdir -p"; an existing folder
 // is fine, an existing notebook or file at the path is RESOURCE_ALREADY_EXISTS).
 func (directory) Create(ctx context.Context, ws resource.Workspace, want resource.Object) (resource.Applied, error) {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return resource.Applied{}, err
 	}

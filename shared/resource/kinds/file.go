@@ -38,7 +38,7 @@ func (file) List(ctx context.Context, ws resource.Workspace) ([]resource.Object,
 // Read implements resource.Reader with one export. AUTO is the documented
 // format that gives a workspace file's bytes unchanged.
 func (file) Read(ctx context.Context, ws resource.Workspace, obj resource.Object) (resource.Doc, error) {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (f file) Create(ctx context.Context, ws resource.Workspace, want resource.O
 // file "x.py" that starts with the notebook header into a notebook "x".
 // A missing content is an empty file.
 func (file) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return resource.Applied{}, err
 	}

@@ -39,7 +39,7 @@ func (notebook) List(ctx context.Context, ws resource.Workspace) ([]resource.Obj
 // Read implements resource.Reader with one SOURCE export. The language comes
 // from the listing (obj.Attrs), or from one get-status when obj was not listed.
 func (notebook) Read(ctx context.Context, ws resource.Workspace, obj resource.Object) (resource.Doc, error) {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (n notebook) Create(ctx context.Context, ws resource.Workspace, want resour
 // Update implements resource.Kind: a SOURCE import over the path, then one
 // get-status so the engine records the target's modified_at.
 func (notebook) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return resource.Applied{}, err
 	}

@@ -114,7 +114,7 @@ func TestWorkspaceListWalksTreeOnce(t *testing.T) {
 		t.Errorf("exports during listing = %d, want 0", n)
 	}
 	wsWalks.mu.Lock()
-	_, kept := wsWalks.walks[w]
+	_, kept := wsWalks.walks[wsWalkKey{w: w, root: "/"}]
 	wsWalks.mu.Unlock()
 	if kept {
 		t.Error("walk still cached after all three kinds took it")
@@ -220,21 +220,21 @@ func TestWorkspaceWalkSharedConcurrently(t *testing.T) {
 func TestWorkspaceWalkExpires(t *testing.T) {
 	srv, w, _ := wsTestStart(t)
 	now := time.UnixMilli(1_700_000_000_000)
-	cache := &wsWalkCache{walks: map[*databricks.WorkspaceClient]*wsWalk{}, now: func() time.Time { return now }}
+	cache := &wsWalkCache{walks: map[wsWalkKey]*wsWalk{}, now: func() time.Time { return now }}
 	srv.ResetRequests()
 	walks := func() int64 { return srv.RequestCount(wsTestList) / 5 } // a fresh workspace has 5 folders
-	if _, err := cache.get(context.Background(), w, Directory); err != nil {
+	if _, err := cache.get(context.Background(), w, "/", Directory); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(wsWalkTTL - time.Second)
-	if _, err := cache.get(context.Background(), w, Notebook); err != nil {
+	if _, err := cache.get(context.Background(), w, "/", Notebook); err != nil {
 		t.Fatal(err)
 	}
 	if n := walks(); n != 1 {
 		t.Fatalf("walks within the TTL = %d, want 1", n)
 	}
 	now = now.Add(2 * time.Second)
-	if _, err := cache.get(context.Background(), w, File); err != nil {
+	if _, err := cache.get(context.Background(), w, "/", File); err != nil {
 		t.Fatal(err)
 	}
 	if n := walks(); n != 2 {

@@ -49,15 +49,6 @@ const (
 		"copied only through the Lakeview API, which drsync does not sync"
 )
 
-// wsClient asserts the workspace's API to the SDK client.
-func wsClient(ws resource.Workspace) (*databricks.WorkspaceClient, error) {
-	w, ok := ws.API.(*databricks.WorkspaceClient)
-	if !ok || w == nil {
-		return nil, fmt.Errorf("%s workspace: API is %T, want *databricks.WorkspaceClient", ws.Side, ws.API)
-	}
-	return w, nil
-}
-
 // wsKindOf says which kind lists an object, and why it is skipped ("" = copied).
 // REPO objects are folder-like and go with directories; LIBRARY, DASHBOARD and
 // any type this code does not know go with files, all skipped.
@@ -93,11 +84,11 @@ func wsBuiltin(path string) bool {
 
 // wsList returns the objects of one kind from the shared walk of ws.
 func wsList(ctx context.Context, ws resource.Workspace, kind string) ([]resource.Object, error) {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return nil, err
 	}
-	infos, err := wsWalks.get(ctx, w, kind)
+	infos, err := wsWalks.get(ctx, w, "/", kind)
 	if err != nil {
 		return nil, fmt.Errorf("list %s objects in %s workspace: %w", kind, ws.Side, err)
 	}
@@ -138,12 +129,19 @@ func wsObject(kind string, info workspace.ObjectInfo, skip string) resource.Obje
 var wsKinds = []string{Directory, Notebook, File}
 
 // wsWalks is the process-wide cache of walks (see the top of this file).
-var wsWalks = &wsWalkCache{walks: map[*databricks.WorkspaceClient]*wsWalk{}, now: time.Now}
+var wsWalks = &wsWalkCache{walks: map[wsWalkKey]*wsWalk{}, now: time.Now}
 
 type wsWalkCache struct {
 	mu    sync.Mutex
-	walks map[*databricks.WorkspaceClient]*wsWalk
+	walks map[wsWalkKey]*wsWalk
 	now   func() time.Time
+}
+
+// wsWalkKey names a walk: a workspace and the path it starts at ("/" for the
+// whole tree, a subtree for a targeted sync).
+type wsWalkKey struct {
+	w    *databricks.WorkspaceClient
+	root string
 }
 
 // wsWalk is one walk of one workspace, possibly still running.
@@ -155,30 +153,32 @@ type wsWalk struct {
 	served   map[string]bool // kinds this walk was handed to
 }
 
-// get returns every object of w's tree (sorted by path, "/" not included),
-// from the current walk when kind has not been served it yet, else from a
-// new walk. Concurrent callers share one walk; a failed walk is not kept.
-func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, kind string) ([]workspace.ObjectInfo, error) {
+// get returns every object of w's tree at and under root (sorted by path, "/"
+// not included), from the current walk when kind has not been served it yet,
+// else from a new walk. Concurrent callers share one walk; a failed walk is
+// not kept.
+func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, root, kind string) ([]workspace.ObjectInfo, error) {
+	key := wsWalkKey{w: w, root: root}
 	c.mu.Lock()
 	c.purge()
-	e := c.walks[w]
+	e := c.walks[key]
 	if e != nil && e.served[kind] {
 		e = nil
 	}
 	owner := e == nil
 	if owner {
 		e = &wsWalk{done: make(chan struct{}), served: map[string]bool{}}
-		c.walks[w] = e
+		c.walks[key] = e
 	}
 	e.served[kind] = true
-	if len(e.served) == len(wsKinds) && c.walks[w] == e {
+	if len(e.served) == len(wsKinds) && c.walks[key] == e {
 		// Every kind has it: no one can be served from it again, so do not
 		// hold a large tree in memory until it expires.
-		delete(c.walks, w)
+		delete(c.walks, key)
 	}
 	c.mu.Unlock()
 	if owner {
-		c.run(ctx, w, e)
+		c.run(ctx, key, e)
 	}
 	select {
 	case <-e.done:
@@ -189,31 +189,56 @@ func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, ki
 }
 
 // run walks the tree for e and publishes the result.
-func (c *wsWalkCache) run(ctx context.Context, w *databricks.WorkspaceClient, e *wsWalk) {
-	infos, err := wsWalkTree(ctx, w.Workspace, "/")
+func (c *wsWalkCache) run(ctx context.Context, key wsWalkKey, e *wsWalk) {
+	infos, err := wsReadTree(ctx, key.w, key.root)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.infos, e.err, e.finished = infos, err, c.now()
-	if err != nil && c.walks[w] == e {
-		delete(c.walks, w)
+	if err != nil && c.walks[key] == e {
+		delete(c.walks, key)
 	}
 	close(e.done)
+}
+
+// wsReadTree is the whole tree below "/", or root itself (one get-status) and,
+// when it is a folder, everything under it; nothing when root does not exist.
+func wsReadTree(ctx context.Context, w *databricks.WorkspaceClient, root string) ([]workspace.ObjectInfo, error) {
+	if root == "/" {
+		return wsWalkTree(ctx, w.Workspace, root)
+	}
+	info, err := w.Workspace.GetStatus(ctx, workspace.GetStatusRequest{Path: root})
+	if errors.Is(err, databricks.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get-status %s: %w", root, err)
+	}
+	infos := []workspace.ObjectInfo{*info}
+	if info.ObjectType != workspace.ObjectTypeDirectory {
+		return infos, nil
+	}
+	below, err := wsWalkTree(ctx, w.Workspace, root)
+	return append(infos, below...), err
 }
 
 // purge drops finished walks older than wsWalkTTL. Call with c.mu held.
 func (c *wsWalkCache) purge() {
 	now := c.now()
-	for w, e := range c.walks {
+	for key, e := range c.walks {
 		if !e.finished.IsZero() && now.Sub(e.finished) > wsWalkTTL {
-			delete(c.walks, w)
+			delete(c.walks, key)
 		}
 	}
 }
 
-// forget drops w's walk: drsync just changed w's tree.
+// forget drops w's walks: drsync just changed w's tree.
 func (c *wsWalkCache) forget(w *databricks.WorkspaceClient) {
 	c.mu.Lock()
-	delete(c.walks, w)
+	for key := range c.walks {
+		if key.w == w {
+			delete(c.walks, key)
+		}
+	}
 	c.mu.Unlock()
 }
 
@@ -298,7 +323,7 @@ func wsApplied(ctx context.Context, w *databricks.WorkspaceClient, kind, path st
 // (databricks.ErrBadRequest) and nothing is removed. A missing object is not
 // an error.
 func wsDelete(ctx context.Context, ws resource.Workspace, kind, path string) error {
-	w, err := wsClient(ws)
+	w, err := apiClient(ws)
 	if err != nil {
 		return err
 	}
