@@ -37,8 +37,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	defer src.Close()
-	defer tgt.Close()
+	defer func() { _, _ = src.Close(), tgt.Close() }()
 	rep, err := src.Seed(emulator.SampleEstate())
 	if err != nil {
 		return &exitError{code: exitFailed, err: fmt.Errorf("seed the source: %w", err)}
@@ -47,7 +46,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	d := &demo{ctx: ctx, out: stdout, errw: stderr, src: src, tgt: tgt, dir: dir}
 	if err := d.writeConfig(); err != nil {
 		return &exitError{code: exitFailed, err: err}

@@ -97,6 +97,10 @@ func openLedger(cfg *config.Config) (*bolt.Store, error) {
 	return store, nil
 }
 
+// closeLedger closes the ledger file; every write was already committed in
+// its own transaction, so a failed close loses nothing and is not worth an exit code.
+func closeLedger(store *bolt.Store) { _ = store.Close() }
+
 // engineOptions turns the config into the engine's options.
 func engineOptions(cfg *config.Config, ks []resource.Kind, pulled []string, f *flags, logger *slog.Logger) engine.Options {
 	host, _ := os.Hostname()

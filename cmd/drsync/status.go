@@ -53,7 +53,7 @@ func runStatus(ctx context.Context, f *flags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeLedger(store)
 	rep, err := readStatus(ctx, store, cfg.Pair)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}

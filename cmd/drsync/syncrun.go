@@ -33,7 +33,7 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeLedger(store)
 	opts := engineOptions(cfg, ks, pulled, f, newLogger(stderr))
 	var bar *progressbar.ProgressBar
 	if f.output == "text" && !f.noProgress && isTerminal(stderr) && !planOnly && !f.dryRun {

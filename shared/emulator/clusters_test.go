@@ -156,7 +156,7 @@ var clusterSmall = compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", NodeT
 // create returns an id in MMDD-HHMMSS-xxxxxxxx form and CreateAndWait ends RUNNING.
 func TestClusterCreateAndWaitReachesRunning(t *testing.T) {
 	_, w := emutest.Start(t, emulator.Options{})
-	c, err := w.Clusters.CreateAndWait(context.Background(), clusterSmall)
+	c, err := createAndWait(context.Background(), w, clusterSmall)
 	if err != nil {
 		t.Fatalf("CreateAndWait: %v", err)
 	}
@@ -201,7 +201,7 @@ func TestClusterEditPendingIsInvalidState(t *testing.T) {
 func TestClusterEditRunningRestarts(t *testing.T) {
 	_, w := emutest.Start(t, emulator.Options{})
 	ctx := context.Background()
-	c, err := w.Clusters.CreateAndWait(ctx, clusterSmall)
+	c, err := createAndWait(ctx, w, clusterSmall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestClusterEditRunningRestarts(t *testing.T) {
 func TestClusterTerminateEditStart(t *testing.T) {
 	_, w := emutest.Start(t, emulator.Options{})
 	ctx := context.Background()
-	c, err := w.Clusters.CreateAndWait(ctx, clusterSmall)
+	c, err := createAndWait(ctx, w, clusterSmall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestClusterTerminateEditStart(t *testing.T) {
 func TestClusterStartRunningIsNoop(t *testing.T) {
 	_, w := emutest.Start(t, emulator.Options{})
 	ctx := context.Background()
-	c, err := w.Clusters.CreateAndWait(ctx, clusterSmall)
+	c, err := createAndWait(ctx, w, clusterSmall)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,4 +546,14 @@ func clusterStripReadOnly(c *compute.ClusterDetails) {
 	c.ForceSendFields = slices.DeleteFunc(c.ForceSendFields, func(f string) bool {
 		return slices.Contains(readOnly, f)
 	})
+}
+
+// createAndWait creates a cluster and waits for RUNNING, as CreateAndWait did
+// before the SDK deprecated it.
+func createAndWait(ctx context.Context, w *databricks.WorkspaceClient, req compute.CreateCluster) (*compute.ClusterDetails, error) {
+	wait, err := w.Clusters.Create(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return wait.Get()
 }
