@@ -1,0 +1,112 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/drsync/drsync/shared/config"
+)
+
+// Defaults of the AWS retryer: a Lambda has minutes, not the SDK's 20 s
+// maximum backoff to spend on one throttled call.
+const (
+	DefaultAWSMaxAttempts = 5
+	DefaultAWSMaxBackoff  = 2 * time.Second
+)
+
+// AWSOptions configures AWSConfig. The zero value is right for a Lambda
+// function: region and credentials from its environment, AWS's own endpoints.
+type AWSOptions struct {
+	// Region wins over AWS_REGION and the shared config files.
+	Region string
+	// Endpoint replaces every service's endpoint (moto, local runs); ""
+	// means the DRSYNC_AWS_ENDPOINT variable, and if that is unset too the
+	// SDK's regional endpoints.
+	Endpoint string
+	// Credentials wins over the default chain (the Lambda role, AWS_* variables,
+	// profiles); tests pass static ones.
+	Credentials aws.CredentialsProvider
+	// MaxAttempts bounds the attempts of one call (throttling, 5xx, connection
+	// errors are retried); 0 means DefaultAWSMaxAttempts.
+	MaxAttempts int
+	// MaxBackoff caps the jittered delay between two attempts; 0 means
+	// DefaultAWSMaxBackoff.
+	MaxBackoff time.Duration
+	// Getenv reads DRSYNC_AWS_ENDPOINT; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// AWSConfig loads the aws.Config every drsync AWS client is built from: the
+// SDK's default chain for what opts leaves unset, the SDK's buildable HTTP
+// client (the only kind it can add AWS_CA_BUNDLE's roots to; a plain
+// *http.Client makes loading fail when that variable is set), and the
+// standard retryer with bounded attempts and backoff, which retries
+// throttling errors such as DynamoDB's ProvisionedThroughputExceededException.
+// It makes no network call. Errors: the SDK failing to load (a bad shared
+// config file or profile, an unreadable CA bundle), or no region anywhere.
+func AWSConfig(ctx context.Context, opts AWSOptions) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsLoadOptions(opts)...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("connect: load AWS config: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, errors.New("connect: no AWS region: set AWS_REGION (Lambda sets it) or AWSOptions.Region")
+	}
+	return cfg, nil
+}
+
+// awsLoadOptions turns opts into the SDK's load options.
+func awsLoadOptions(opts AWSOptions) []func(*awsconfig.LoadOptions) error {
+	load := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient()),
+		awsconfig.WithRetryer(newRetryer(opts.MaxAttempts, opts.MaxBackoff)),
+	}
+	if opts.Region != "" {
+		load = append(load, awsconfig.WithRegion(opts.Region))
+	}
+	if ep := awsEndpoint(opts); ep != "" {
+		load = append(load, awsconfig.WithBaseEndpoint(ep))
+	}
+	if opts.Credentials != nil {
+		load = append(load, awsconfig.WithCredentialsProvider(opts.Credentials))
+	}
+	return load
+}
+
+// awsEndpoint is opts.Endpoint, else DRSYNC_AWS_ENDPOINT.
+func awsEndpoint(opts AWSOptions) string {
+	if opts.Endpoint != "" {
+		return opts.Endpoint
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return getenv(config.EnvAWSEndpoint)
+}
+
+// newRetryer returns the provider of the standard retryer, bounded by
+// maxAttempts and maxBackoff (0 = the drsync defaults). Each client gets its
+// own retryer, and so its own retry token bucket.
+func newRetryer(maxAttempts int, maxBackoff time.Duration) func() aws.Retryer {
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultAWSMaxAttempts
+	}
+	if maxBackoff <= 0 {
+		maxBackoff = DefaultAWSMaxBackoff
+	}
+	return func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = maxBackoff
+		})
+	}
+}
