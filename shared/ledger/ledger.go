@@ -107,6 +107,10 @@ type Store interface {
 	// once: it reports true the first time and false if it was already marked
 	// and has not expired.
 	MarkProcessed(ctx context.Context, pair, id string, ttl time.Duration) (bool, error)
+	// Processed reports which of ids are marked and unexpired; it writes
+	// nothing. A consumer filters with it, does its work, then marks: a crash
+	// in between repeats the (idempotent) work instead of losing it.
+	Processed(ctx context.Context, pair string, ids []string) (map[string]bool, error)
 
 	// State returns the pair state; a pair never seen is {ActiveSide: "primary"}.
 	State(ctx context.Context, pair string) (PairState, error)

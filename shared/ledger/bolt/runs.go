@@ -134,6 +134,35 @@ func (s *Store) MarkProcessed(ctx context.Context, pair, id string, ttl time.Dur
 	return first, nil
 }
 
+// Processed reports which ids are marked and unexpired, in one read transaction.
+func (s *Store) Processed(ctx context.Context, pair string, ids []string) (map[string]bool, error) {
+	if err := checkPair(pair); err != nil {
+		return nil, fmt.Errorf("ledger processed %s: %w", pair, err)
+	}
+	out := make(map[string]bool, len(ids))
+	now := s.now()
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		done := readSub(tx, pair, processedBucket)
+		for _, id := range ids {
+			if v := getIfBucket(done, id); len(v) == 8 {
+				out[id] = !expired(int64(binary.BigEndian.Uint64(v)), now)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger processed %s: %w", pair, err)
+	}
+	return out, nil
+}
+
+func getIfBucket(b *bbolt.Bucket, id string) []byte {
+	if b == nil || id == "" {
+		return nil
+	}
+	return b.Get([]byte(id))
+}
+
 // markProcessed is MarkProcessed inside the write transaction.
 func (s *Store) markProcessed(tx *bbolt.Tx, pair, id string, ttl time.Duration) (bool, error) {
 	p, err := writePair(tx, pair)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/drsync/drsync/shared/ledger"
 )
@@ -98,6 +100,49 @@ func (s *Store) MarkProcessed(ctx context.Context, pair, id string, ttl time.Dur
 	}
 	return first, nil
 }
+
+// Processed reports which ids are marked and unexpired: one consistent GetItem
+// per id, a few at a time. Expiry is read from the item, as DynamoDB deletes
+// expired items lazily.
+func (s *Store) Processed(ctx context.Context, pair string, ids []string) (map[string]bool, error) {
+	if err := checkPair(pair); err != nil {
+		return nil, fmt.Errorf("ledger processed %s: %w", pair, err)
+	}
+	out := make(map[string]bool, len(ids))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(processedReaders)
+	now := nowSeconds(s.now())
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		g.Go(func() error {
+			res, err := s.db.GetItem(gctx, &dynamodb.GetItemInput{
+				TableName: &s.table, Key: key(pairPK(pair), seenSK(id)), ConsistentRead: aws.Bool(true),
+			})
+			if err != nil || len(res.Item) == 0 {
+				return err
+			}
+			d := decoder{it: res.Item}
+			exp := d.n(TTLAttribute)
+			if d.err != nil {
+				return fmt.Errorf("processed id %s: %w", id, d.err)
+			}
+			mu.Lock()
+			out[id] = exp == 0 || exp > now
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("ledger processed %s: %w", pair, err)
+	}
+	return out, nil
+}
+
+// processedReaders bounds concurrent GetItem calls in Processed.
+const processedReaders = 8
 
 func (s *Store) markProcessed(ctx context.Context, pair, id string, ttl time.Duration) (bool, error) {
 	if err := checkPair(pair); err != nil {

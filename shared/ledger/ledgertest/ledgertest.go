@@ -63,6 +63,7 @@ var subtests = []subtest{
 	{"RunsKeptForTTL", testRunsKeptForTTL},
 	// Exactly-once effect for audit-log objects and request ids, until the ttl.
 	{"MarkProcessed", testMarkProcessed},
+	{"Processed", testProcessed},
 	// A pair never seen is active on the primary at epoch 0.
 	{"StateDefault", testStateDefault},
 	// The run lease keeps two runs of one pair from syncing at once.

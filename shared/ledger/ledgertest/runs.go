@@ -111,3 +111,30 @@ func testMarkProcessed(t *testing.T, s ledger.Store, c *Clock) {
 	mark(pairA, obj, true)
 	mark(pairA, obj, false)
 }
+
+// Processed reads marks without writing: marked and unexpired ids are true,
+// expired ones false, unknown ones absent, and pairs do not share marks.
+func testProcessed(t *testing.T, s ledger.Store, c *Clock) {
+	const ttl = 10 * time.Minute
+	for _, id := range []string{"r-1", "r-2"} {
+		if _, err := s.MarkProcessed(t.Context(), pairA, id, ttl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Processed(t.Context(), pairA, []string{"r-1", "r-2", "r-3"})
+	if err != nil || !got["r-1"] || !got["r-2"] || got["r-3"] {
+		t.Fatalf("Processed = %v, %v; want r-1 and r-2 marked, r-3 not", got, err)
+	}
+	if other, err := s.Processed(t.Context(), pairB, []string{"r-1"}); err != nil || other["r-1"] {
+		t.Fatalf("Processed on another pair = %v, %v; want nothing marked", other, err)
+	}
+	c.Advance(ttl + time.Minute)
+	got, err = s.Processed(t.Context(), pairA, []string{"r-1"})
+	if err != nil || got["r-1"] {
+		t.Fatalf("Processed after expiry = %v, %v; want r-1 no longer marked", got, err)
+	}
+	// Reading never marks: the id is still first to MarkProcessed.
+	if first, err := s.MarkProcessed(t.Context(), pairA, "r-3", ttl); err != nil || !first {
+		t.Fatalf("MarkProcessed(r-3) after Processed = %v, %v; want true", first, err)
+	}
+}
