@@ -17,8 +17,12 @@ demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync,
 	$(GO) run ./cmd/drsync demo
 
 .PHONY: test
-test: vet lint ## Vet, lint and run every test with the race detector (what CI runs)
+test: tools-moto vet lint ## Vet, lint and run every test with the race detector (what CI runs)
 	$(GO) test -race -count=1 ./...
+
+.PHONY: tools-moto
+tools-moto: ## Install moto_server (the local AWS the tests use) unless it is on PATH
+	@bash .ci/tools-moto.sh
 
 .PHONY: vet
 vet: ## go vet ./...
@@ -40,6 +44,17 @@ fmt: ## gofmt every Go file
 .PHONY: bench
 bench: ## Benchmarks, printed as a table
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./shared/emulator/
+
+.PHONY: bench-auditlog
+bench-auditlog: ## Audit-log parse throughput and peak heap (generated 10 MB and 100 MB objects)
+	$(GO) test -run '^$$' -bench BenchmarkScan -benchtime 3x -benchmem ./shared/auditlog/
+
+FUZZTIME ?= 60s
+
+.PHONY: fuzz
+fuzz: ## Fuzz the audit-log parser and the config parser for FUZZTIME each
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./shared/auditlog/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./shared/config/
 
 .PHONY: emulator
 emulator: ## Run two emulated workspaces (source seeded with the sample estate, empty target) until Ctrl-C
