@@ -23,80 +23,6 @@ import (
 	"github.com/drsync/drsync/shared/emulator/emutest"
 )
 
-// clustersSample is /work/shared/reference/samples/clusters-get.json (a real
-// clusters/get body), kept inline so the test does not depend on files outside
-// the module.
-const clustersSample = `{
-  "cluster_id": "0926-131212-k8f3x2qa",
-  "creator_user_name": "alice@example.com",
-  "spark_context_id": 7103845521823497123,
-  "cluster_name": "shared-analytics",
-  "spark_version": "15.4.x-scala2.12",
-  "spark_conf": {"spark.databricks.io.cache.enabled": "true"},
-  "aws_attributes": {
-    "first_on_demand": 1,
-    "availability": "SPOT_WITH_FALLBACK",
-    "zone_id": "auto",
-    "instance_profile_arn": "arn:aws:iam::123456789012:instance-profile/databricks-analytics",
-    "spot_bid_price_percent": 100,
-    "ebs_volume_count": 0
-  },
-  "node_type_id": "i3.xlarge",
-  "driver_node_type_id": "i3.xlarge",
-  "custom_tags": {"team": "analytics"},
-  "spark_env_vars": {"PYSPARK_PYTHON": "/databricks/python3/bin/python3"},
-  "autotermination_minutes": 60,
-  "enable_elastic_disk": false,
-  "init_scripts": [
-    {"workspace": {"destination": "/Shared/init/install-certs.sh"}}
-  ],
-  "cluster_source": "UI",
-  "enable_local_disk_encryption": false,
-  "autoscale": {"min_workers": 2, "max_workers": 8},
-  "policy_id": "E06216CAA0000360",
-  "data_security_mode": "USER_ISOLATION",
-  "runtime_engine": "STANDARD",
-  "state": "TERMINATED",
-  "state_message": "Inactive cluster terminated (inactive for 60 minutes).",
-  "start_time": 1727356332110,
-  "terminated_time": 1727367400412,
-  "last_restarted_time": 1727356521009,
-  "default_tags": {
-    "Vendor": "Databricks",
-    "Creator": "alice@example.com",
-    "ClusterName": "shared-analytics",
-    "ClusterId": "0926-131212-k8f3x2qa"
-  },
-  "termination_reason": {
-    "code": "INACTIVITY",
-    "type": "SUCCESS",
-    "parameters": {"inactivity_duration_min": "60"}
-  },
-  "spec": {
-    "cluster_name": "shared-analytics",
-    "spark_version": "15.4.x-scala2.12",
-    "spark_conf": {"spark.databricks.io.cache.enabled": "true"},
-    "aws_attributes": {
-      "first_on_demand": 1,
-      "availability": "SPOT_WITH_FALLBACK",
-      "zone_id": "auto",
-      "instance_profile_arn": "arn:aws:iam::123456789012:instance-profile/databricks-analytics",
-      "spot_bid_price_percent": 100
-    },
-    "node_type_id": "i3.xlarge",
-    "custom_tags": {"team": "analytics"},
-    "spark_env_vars": {"PYSPARK_PYTHON": "/databricks/python3/bin/python3"},
-    "autotermination_minutes": 60,
-    "init_scripts": [
-      {"workspace": {"destination": "/Shared/init/install-certs.sh"}}
-    ],
-    "autoscale": {"min_workers": 2, "max_workers": 8},
-    "policy_id": "E06216CAA0000360",
-    "data_security_mode": "USER_ISOLATION",
-    "runtime_engine": "STANDARD"
-  }
-}`
-
 var clusterIDFormat = regexp.MustCompile(`^\d{4}-\d{6}-[a-z0-9]{8}$`)
 
 func clustersCreate(t *testing.T, w *databricks.WorkspaceClient, req compute.CreateCluster) string {
@@ -502,7 +428,7 @@ func TestClusterPoolBackedNodeTypes(t *testing.T) {
 // intact), and a cluster created from its settable fields reads them back equal.
 func TestClusterSampleRoundTrip(t *testing.T) {
 	var sample compute.ClusterDetails
-	if err := json.Unmarshal([]byte(clustersSample), &sample); err != nil || sample.SparkContextId != 7103845521823497123 {
+	if err := json.Unmarshal(readSample(t, "clusters-get.json"), &sample); err != nil || sample.SparkContextId != 7103845521823497123 {
 		t.Fatalf("decode sample: %v, spark_context_id %d", err, sample.SparkContextId)
 	}
 	srv, w := emutest.Start(t, emulator.Options{})
@@ -530,7 +456,7 @@ func TestClusterSampleRoundTrip(t *testing.T) {
 
 func clusterSampleSpecJSON(t *testing.T) string {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(clustersSample), &raw); err != nil {
+	if err := json.Unmarshal(readSample(t, "clusters-get.json"), &raw); err != nil {
 		t.Fatal(err)
 	}
 	return string(raw["spec"])

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,6 +16,17 @@ import (
 	"github.com/drsync/drsync/shared/emulator"
 	"github.com/drsync/drsync/shared/emulator/emutest"
 )
+
+// readSample returns a body from testdata/samples: verbatim copies of the
+// reference's shared/reference/samples (real API responses).
+func readSample(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "samples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
 
 // A request without a bearer token is refused with 401, as the service does.
 func TestMissingTokenIs401(t *testing.T) {

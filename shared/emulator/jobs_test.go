@@ -22,86 +22,6 @@ import (
 	"github.com/drsync/drsync/shared/emulator/emutest"
 )
 
-// jobsSample is a verbatim copy of shared/reference/samples/jobs-get.json (the
-// reference lives outside the repository, so the test carries its own copy).
-const jobsSample = `{
-  "job_id": 824367162954021,
-  "creator_user_name": "alice@example.com",
-  "run_as_user_name": "alice@example.com",
-  "created_time": 1727355340210,
-  "settings": {
-    "name": "nightly-orders",
-    "description": "Ingest and aggregate the orders feed",
-    "email_notifications": {
-      "on_failure": ["data-eng-oncall@example.com"],
-      "no_alert_for_skipped_runs": false
-    },
-    "webhook_notifications": {},
-    "notification_settings": {
-      "no_alert_for_skipped_runs": false,
-      "no_alert_for_canceled_runs": false
-    },
-    "timeout_seconds": 0,
-    "schedule": {
-      "quartz_cron_expression": "0 30 2 * * ?",
-      "timezone_id": "UTC",
-      "pause_status": "PAUSED"
-    },
-    "max_concurrent_runs": 1,
-    "tasks": [
-      {
-        "task_key": "ingest",
-        "run_if": "ALL_SUCCESS",
-        "notebook_task": {
-          "notebook_path": "/Shared/etl/ingest_orders",
-          "base_parameters": {"env": "prod"},
-          "source": "WORKSPACE"
-        },
-        "existing_cluster_id": "0926-131212-k8f3x2qa",
-        "timeout_seconds": 0,
-        "email_notifications": {}
-      },
-      {
-        "task_key": "aggregate",
-        "depends_on": [{"task_key": "ingest"}],
-        "run_if": "ALL_SUCCESS",
-        "notebook_task": {
-          "notebook_path": "/Shared/etl/aggregate_orders",
-          "source": "WORKSPACE"
-        },
-        "job_cluster_key": "etl_cluster",
-        "max_retries": 2,
-        "min_retry_interval_millis": 60000,
-        "retry_on_timeout": false,
-        "timeout_seconds": 3600,
-        "email_notifications": {}
-      }
-    ],
-    "job_clusters": [
-      {
-        "job_cluster_key": "etl_cluster",
-        "new_cluster": {
-          "spark_version": "15.4.x-scala2.12",
-          "instance_pool_id": "0926-120001-pool7-pool-a1b2c3d4",
-          "driver_instance_pool_id": "0926-120001-pool7-pool-a1b2c3d4",
-          "policy_id": "E06216CAA0000360",
-          "num_workers": 4,
-          "spark_conf": {"spark.sql.shuffle.partitions": "64"},
-          "spark_env_vars": {"PYSPARK_PYTHON": "/databricks/python3/bin/python3"},
-          "custom_tags": {"team": "data-eng"},
-          "data_security_mode": "SINGLE_USER",
-          "runtime_engine": "STANDARD",
-          "enable_elastic_disk": false
-        }
-      }
-    ],
-    "tags": {"team": "data-eng", "cost-center": "1234"},
-    "format": "MULTI_TASK",
-    "queue": {"enabled": true},
-    "run_as": {"user_name": "alice@example.com"}
-  }
-}`
-
 // jobsSeed seeds n one-task jobs named prefix-NN and returns their ids in
 // creation order (oldest first).
 func jobsSeed(t *testing.T, srv *emulator.Server, n int, prefix string) []int64 {
@@ -655,7 +575,7 @@ func TestJobsValidation(t *testing.T) {
 func TestJobsSampleRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	var sample jobs.Job
-	if err := json.Unmarshal([]byte(jobsSample), &sample); err != nil {
+	if err := json.Unmarshal(readSample(t, "jobs-get.json"), &sample); err != nil {
 		t.Fatalf("sample does not decode into jobs.Job: %v", err)
 	}
 	var create jobs.CreateJob

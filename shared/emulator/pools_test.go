@@ -17,44 +17,6 @@ import (
 	"github.com/drsync/drsync/shared/emulator/emutest"
 )
 
-// poolsSample is /work/shared/reference/samples/instance-pools-get.json, inline so
-// the test does not depend on files outside the module.
-const poolsSample = `{
-  "instance_pool_id": "0926-120001-pool7-pool-a1b2c3d4",
-  "instance_pool_name": "small-nodes",
-  "min_idle_instances": 2,
-  "max_capacity": 50,
-  "aws_attributes": {
-    "availability": "SPOT",
-    "zone_id": "us-west-2a",
-    "spot_bid_price_percent": 100
-  },
-  "node_type_id": "i3.xlarge",
-  "custom_tags": {"team": "platform"},
-  "idle_instance_autotermination_minutes": 30,
-  "enable_elastic_disk": true,
-  "disk_spec": {
-    "disk_type": {"ebs_volume_type": "GENERAL_PURPOSE_SSD"},
-    "disk_count": 1,
-    "disk_size": 100
-  },
-  "preloaded_spark_versions": ["15.4.x-scala2.12"],
-  "default_tags": {
-    "Vendor": "Databricks",
-    "DatabricksInstancePoolCreatorId": "7723901234567890",
-    "DatabricksInstancePoolId": "0926-120001-pool7-pool-a1b2c3d4",
-    "DatabricksInstanceGroupId": "-6919813115630211860"
-  },
-  "state": "ACTIVE",
-  "stats": {
-    "used_count": 3,
-    "idle_count": 2,
-    "pending_used_count": 0,
-    "pending_idle_count": 0
-  },
-  "status": {}
-}`
-
 var poolIDFormat = regexp.MustCompile(`^\d{4}-\d{6}-[a-z]+\d+-pool-[a-z0-9]{8}$`)
 
 var poolSmall = compute.CreateInstancePool{InstancePoolName: "small", NodeTypeId: "i3.xlarge", MinIdleInstances: 1, MaxCapacity: 10}
@@ -184,11 +146,11 @@ func TestPoolDelete(t *testing.T) {
 // settable fields reads them back equal.
 func TestPoolSampleRoundTrip(t *testing.T) {
 	var sample compute.GetInstancePool
-	if err := json.Unmarshal([]byte(poolsSample), &sample); err != nil || sample.DiskSpec == nil {
+	if err := json.Unmarshal(readSample(t, "instance-pools-get.json"), &sample); err != nil || sample.DiskSpec == nil {
 		t.Fatalf("decode sample: %v", err)
 	}
 	var req compute.CreateInstancePool
-	if err := json.Unmarshal([]byte(poolsSample), &req); err != nil {
+	if err := json.Unmarshal(readSample(t, "instance-pools-get.json"), &req); err != nil {
 		t.Fatal(err)
 	}
 	_, w := emutest.Start(t, emulator.Options{})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -19,195 +21,16 @@ import (
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// The sample bodies of /work/shared/reference/samples (jobs-get.json,
-// clusters-get.json, instance-pools-get.json), copied verbatim so the tests
-// run from a clean checkout.
-const (
-	sampleJobGet = `{
-  "job_id": 824367162954021,
-  "creator_user_name": "alice@example.com",
-  "run_as_user_name": "alice@example.com",
-  "created_time": 1727355340210,
-  "settings": {
-    "name": "nightly-orders",
-    "description": "Ingest and aggregate the orders feed",
-    "email_notifications": {
-      "on_failure": ["data-eng-oncall@example.com"],
-      "no_alert_for_skipped_runs": false
-    },
-    "webhook_notifications": {},
-    "notification_settings": {
-      "no_alert_for_skipped_runs": false,
-      "no_alert_for_canceled_runs": false
-    },
-    "timeout_seconds": 0,
-    "schedule": {
-      "quartz_cron_expression": "0 30 2 * * ?",
-      "timezone_id": "UTC",
-      "pause_status": "PAUSED"
-    },
-    "max_concurrent_runs": 1,
-    "tasks": [
-      {
-        "task_key": "ingest",
-        "run_if": "ALL_SUCCESS",
-        "notebook_task": {
-          "notebook_path": "/Shared/etl/ingest_orders",
-          "base_parameters": {"env": "prod"},
-          "source": "WORKSPACE"
-        },
-        "existing_cluster_id": "0926-131212-k8f3x2qa",
-        "timeout_seconds": 0,
-        "email_notifications": {}
-      },
-      {
-        "task_key": "aggregate",
-        "depends_on": [{"task_key": "ingest"}],
-        "run_if": "ALL_SUCCESS",
-        "notebook_task": {
-          "notebook_path": "/Shared/etl/aggregate_orders",
-          "source": "WORKSPACE"
-        },
-        "job_cluster_key": "etl_cluster",
-        "max_retries": 2,
-        "min_retry_interval_millis": 60000,
-        "retry_on_timeout": false,
-        "timeout_seconds": 3600,
-        "email_notifications": {}
-      }
-    ],
-    "job_clusters": [
-      {
-        "job_cluster_key": "etl_cluster",
-        "new_cluster": {
-          "spark_version": "15.4.x-scala2.12",
-          "instance_pool_id": "0926-120001-pool7-pool-a1b2c3d4",
-          "driver_instance_pool_id": "0926-120001-pool7-pool-a1b2c3d4",
-          "policy_id": "E06216CAA0000360",
-          "num_workers": 4,
-          "spark_conf": {"spark.sql.shuffle.partitions": "64"},
-          "spark_env_vars": {"PYSPARK_PYTHON": "/databricks/python3/bin/python3"},
-          "custom_tags": {"team": "data-eng"},
-          "data_security_mode": "SINGLE_USER",
-          "runtime_engine": "STANDARD",
-          "enable_elastic_disk": false
-        }
-      }
-    ],
-    "tags": {"team": "data-eng", "cost-center": "1234"},
-    "format": "MULTI_TASK",
-    "queue": {"enabled": true},
-    "run_as": {"user_name": "alice@example.com"}
-  }
-}`
-
-	sampleClusterGet = `{
-  "cluster_id": "0926-131212-k8f3x2qa",
-  "creator_user_name": "alice@example.com",
-  "spark_context_id": 7103845521823497123,
-  "cluster_name": "shared-analytics",
-  "spark_version": "15.4.x-scala2.12",
-  "spark_conf": {"spark.databricks.io.cache.enabled": "true"},
-  "aws_attributes": {
-    "first_on_demand": 1,
-    "availability": "SPOT_WITH_FALLBACK",
-    "zone_id": "auto",
-    "instance_profile_arn": "arn:aws:iam::123456789012:instance-profile/databricks-analytics",
-    "spot_bid_price_percent": 100,
-    "ebs_volume_count": 0
-  },
-  "node_type_id": "i3.xlarge",
-  "driver_node_type_id": "i3.xlarge",
-  "custom_tags": {"team": "analytics"},
-  "spark_env_vars": {"PYSPARK_PYTHON": "/databricks/python3/bin/python3"},
-  "autotermination_minutes": 60,
-  "enable_elastic_disk": false,
-  "init_scripts": [
-    {"workspace": {"destination": "/Shared/init/install-certs.sh"}}
-  ],
-  "cluster_source": "UI",
-  "enable_local_disk_encryption": false,
-  "autoscale": {"min_workers": 2, "max_workers": 8},
-  "policy_id": "E06216CAA0000360",
-  "data_security_mode": "USER_ISOLATION",
-  "runtime_engine": "STANDARD",
-  "state": "TERMINATED",
-  "state_message": "Inactive cluster terminated (inactive for 60 minutes).",
-  "start_time": 1727356332110,
-  "terminated_time": 1727367400412,
-  "last_restarted_time": 1727356521009,
-  "default_tags": {
-    "Vendor": "Databricks",
-    "Creator": "alice@example.com",
-    "ClusterName": "shared-analytics",
-    "ClusterId": "0926-131212-k8f3x2qa"
-  },
-  "termination_reason": {
-    "code": "INACTIVITY",
-    "type": "SUCCESS",
-    "parameters": {"inactivity_duration_min": "60"}
-  },
-  "spec": {
-    "cluster_name": "shared-analytics",
-    "spark_version": "15.4.x-scala2.12",
-    "spark_conf": {"spark.databricks.io.cache.enabled": "true"},
-    "aws_attributes": {
-      "first_on_demand": 1,
-      "availability": "SPOT_WITH_FALLBACK",
-      "zone_id": "auto",
-      "instance_profile_arn": "arn:aws:iam::123456789012:instance-profile/databricks-analytics",
-      "spot_bid_price_percent": 100
-    },
-    "node_type_id": "i3.xlarge",
-    "custom_tags": {"team": "analytics"},
-    "spark_env_vars": {"PYSPARK_PYTHON": "/databricks/python3/bin/python3"},
-    "autotermination_minutes": 60,
-    "init_scripts": [
-      {"workspace": {"destination": "/Shared/init/install-certs.sh"}}
-    ],
-    "autoscale": {"min_workers": 2, "max_workers": 8},
-    "policy_id": "E06216CAA0000360",
-    "data_security_mode": "USER_ISOLATION",
-    "runtime_engine": "STANDARD"
-  }
-}`
-
-	samplePoolGet = `{
-  "instance_pool_id": "0926-120001-pool7-pool-a1b2c3d4",
-  "instance_pool_name": "small-nodes",
-  "min_idle_instances": 2,
-  "max_capacity": 50,
-  "aws_attributes": {
-    "availability": "SPOT",
-    "zone_id": "us-west-2a",
-    "spot_bid_price_percent": 100
-  },
-  "node_type_id": "i3.xlarge",
-  "custom_tags": {"team": "platform"},
-  "idle_instance_autotermination_minutes": 30,
-  "enable_elastic_disk": true,
-  "disk_spec": {
-    "disk_type": {"ebs_volume_type": "GENERAL_PURPOSE_SSD"},
-    "disk_count": 1,
-    "disk_size": 100
-  },
-  "preloaded_spark_versions": ["15.4.x-scala2.12"],
-  "default_tags": {
-    "Vendor": "Databricks",
-    "DatabricksInstancePoolCreatorId": "7723901234567890",
-    "DatabricksInstancePoolId": "0926-120001-pool7-pool-a1b2c3d4",
-    "DatabricksInstanceGroupId": "-6919813115630211860"
-  },
-  "state": "ACTIVE",
-  "stats": {
-    "used_count": 3,
-    "idle_count": 2,
-    "pending_used_count": 0,
-    "pending_idle_count": 0
-  },
-  "status": {}
-}`
-)
+// sampleBody reads one of the reference's sample responses, kept with the
+// emulator's test data (shared/emulator/testdata/samples).
+func sampleBody(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "emulator", "testdata", "samples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
 
 // decodeSample decodes a sample body into the SDK type the listing returns.
 func decodeSample[T any](t *testing.T, body string) T {
@@ -235,7 +58,7 @@ func assertNormalized(t *testing.T, got resource.Normalized, want string, wantRe
 // (job, task and new_cluster level), the derived driver pool and the notebook
 // source are gone; references are logical.
 func TestSampleJobNormalizes(t *testing.T) {
-	job := decodeSample[jobs.Job](t, sampleJobGet)
+	job := decodeSample[jobs.Job](t, sampleBody(t, "jobs-get.json"))
 	raw, err := jobDoc(job.Settings)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +101,7 @@ func TestSampleJobNormalizes(t *testing.T) {
 // spec snapshot, the AWS defaults, the zone, the false flags and the driver
 // node type (equal to the worker's) are gone.
 func TestSampleClusterNormalizes(t *testing.T) {
-	raw, err := clusterDoc(decodeSample[compute.ClusterDetails](t, sampleClusterGet))
+	raw, err := clusterDoc(decodeSample[compute.ClusterDetails](t, sampleBody(t, "clusters-get.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +130,7 @@ func TestSampleClusterNormalizes(t *testing.T) {
 // and status are gone, and so is aws_attributes, which holds only the
 // service's defaults and the region's zone.
 func TestSamplePoolNormalizes(t *testing.T) {
-	raw, err := poolDoc(decodeSample[compute.InstancePoolAndStats](t, samplePoolGet))
+	raw, err := poolDoc(decodeSample[compute.InstancePoolAndStats](t, sampleBody(t, "instance-pools-get.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +201,7 @@ func TestJobWarm(t *testing.T) {
 // The sample job, whose source is UNPAUSED, comes out of Warm PAUSED with the
 // status recorded, and nothing else changed.
 func TestSampleJobWarmPauses(t *testing.T) {
-	job := decodeSample[jobs.Job](t, strings.Replace(sampleJobGet, `"pause_status": "PAUSED"`, `"pause_status": "UNPAUSED"`, 1))
+	job := decodeSample[jobs.Job](t, strings.Replace(sampleBody(t, "jobs-get.json"), `"pause_status": "PAUSED"`, `"pause_status": "UNPAUSED"`, 1))
 	raw, err := jobDoc(job.Settings)
 	if err != nil {
 		t.Fatal(err)
