@@ -406,56 +406,10 @@ func fieldSets(objects []any) map[string]string {
 	return out
 }
 
-// wsSampleList is shared/reference/samples/workspace-list.json, verbatim, so the
-// test does not depend on where the reference folder is checked out.
-const wsSampleList = `{
-  "objects": [
-    {
-      "object_type": "DIRECTORY",
-      "path": "/Users/alice@example.com/etl",
-      "object_id": 2211330957301184,
-      "resource_id": "2211330957301184"
-    },
-    {
-      "object_type": "NOTEBOOK",
-      "path": "/Users/alice@example.com/daily_report",
-      "language": "SQL",
-      "object_id": 3398452231741302,
-      "resource_id": "3398452231741302",
-      "created_at": 1727268312045,
-      "modified_at": 1727441123456
-    },
-    {
-      "object_type": "NOTEBOOK",
-      "path": "/Users/alice@example.com/explore_orders",
-      "language": "PYTHON",
-      "object_id": 3398452231741377,
-      "resource_id": "3398452231741377",
-      "created_at": 1727270001001,
-      "modified_at": 1727270934512
-    },
-    {
-      "object_type": "FILE",
-      "path": "/Users/alice@example.com/config.yaml",
-      "object_id": 3398452231741455,
-      "resource_id": "3398452231741455",
-      "size": 1342,
-      "created_at": 1727271100200,
-      "modified_at": 1727271100200
-    },
-    {
-      "object_type": "DASHBOARD",
-      "path": "/Users/alice@example.com/Orders.lvdash.json",
-      "object_id": 3398452231741520,
-      "resource_id": "01ef7c9a3b2d1e4f8a6b5c4d3e2f1a0b"
-    }
-  ]
-}`
-
 // The reference listing decodes into the SDK's ListResponse, and the emulator's
 // listing carries the same field set per object type.
 func TestWorkspaceListMatchesSample(t *testing.T) {
-	data := []byte(wsSampleList)
+	data := readSample(t, "workspace-list.json")
 	var sample workspace.ListResponse
 	if err := json.Unmarshal(data, &sample); err != nil || len(sample.Objects) == 0 {
 		t.Fatalf("sample does not decode: %v", err)
