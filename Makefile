@@ -10,15 +10,16 @@ BENCHTIME     ?= 2s
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: demo
 demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync, change, sync, status
 	$(GO) run ./cmd/drsync demo
 
 .PHONY: test
-test: tools-moto vet lint ## Vet, lint and run every test with the race detector (what CI runs)
-	$(GO) test -race -count=1 ./...
+test: tools-moto vet lint ## Vet, lint, every test with the race detector, the CDK tests (what CI runs)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/infra$$')
+	$(GO) test -count=1 ./infra/...
 
 .PHONY: tools-moto
 tools-moto: ## Install moto_server (the local AWS the tests use) unless it is on PATH
@@ -63,6 +64,65 @@ emulator: ## Run two emulated workspaces (source seeded with the sample estate, 
 .PHONY: build
 build: ## Build the CLI and the emulator command into bin/
 	$(GO) build -o bin/ ./cmd/...
+
+# ---- Lambda functions and the CDK app (infra/, cdk.json; see infra/README.md) ----
+FUNCTIONS    := $(sort $(notdir $(patsubst %/,%,$(wildcard functions/*/))))
+BOOTSTRAPS   := $(FUNCTIONS:%=build/%/bootstrap)
+LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+# -buildvcs=false: a VCS stamp would change every binary, so every asset hash, on every commit.
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
+CDK          := $(CURDIR)/.cdk/node_modules/.bin/cdk
+STACK        ?=
+# PAIRS=path/to/pairs.json replaces cdk.json's example pairs file (see infra/README.md).
+PAIRS        ?=
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DOCKER := false
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export npm_config_update_notifier := false
+
+.PHONY: cdk-install
+cdk-install: $(CDK) ## Install the pinned AWS CDK CLI into .cdk/ (npm ci from the lockfile)
+$(CDK): .cdk/package.json .cdk/package-lock.json
+	npm ci --prefix .cdk --no-fund --no-audit
+	@touch $@
+
+.PHONY: build-functions $(BOOTSTRAPS)
+build-functions: $(BOOTSTRAPS) ## Cross-compile every functions/<name> to build/<name>/bootstrap (linux/arm64)
+$(BOOTSTRAPS): build/%/bootstrap:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+.PHONY: test-infra
+test-infra: ## CDK assertions, cdk-nag, cfn-lint and the baseline template (no -race: the CDK runs in node)
+	$(GO) test -count=1 ./infra/...
+
+.PHONY: synth
+synth: build-functions cdk-install ## Build the functions and synthesize cdk.out/<stack>.template.json (fails on any cdk-nag finding)
+	rm -rf cdk.out
+	AWS_EC2_METADATA_DISABLED=true $(CDK) synth -q $(if $(PAIRS),-c drsync:pairsFile=$(PAIRS))
+	@! grep -L '"dockerImages": {}' cdk.out/*.assets.json | grep . || { echo "synth: Docker image assets found; drsync deploys none" >&2; exit 1; }
+
+.PHONY: cfn-lint
+cfn-lint: synth ## Lint cdk.out/*.template.json with cfn-lint (.cfnlintrc.yaml); skipped with a message when it is not installed
+	@if command -v cfn-lint >/dev/null 2>&1; then echo cfn-lint; cfn-lint; \
+	else echo "cfn-lint: SKIPPED: cfn-lint is not installed (a PyPI package; PyPI is unreachable from here, the machine image ships it)" >&2; fi
+
+.PHONY: diff-local
+diff-local: cdk-install ## Offline: diff the stacks (synthesized with placeholder bootstraps) against infra/testdata/*.template.json
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for f in $(FUNCTIONS); do mkdir -p "$$tmp/assets/$$f"; cp infra/testdata/placeholder-bootstrap "$$tmp/assets/$$f/bootstrap"; done; \
+	DRSYNC_ASSET_ROOT="$$tmp/assets" AWS_EC2_METADATA_DISABLED=true $(CDK) synth -q -o "$$tmp/cdk.out"; \
+	for t in infra/testdata/*.template.json; do \
+	  $(CDK) diff --app "$$tmp/cdk.out" --fail --template "$$t" "$$(basename "$$t" .template.json)"; \
+	done
+
+.PHONY: diff
+diff: synth ## Diff against the deployed stacks (AWS credentials needed; STACK=drsync-<pair> for one)
+	$(CDK) diff --app cdk.out $(STACK)
+
+.PHONY: deploy
+deploy: synth ## Deploy (AWS credentials, a bootstrapped account and the prerequisites in infra/README.md; STACK=drsync-<pair> for one)
+	$(CDK) deploy --app cdk.out --require-approval broadening $(or $(STACK),--all)
 
 .PHONY: clean
 clean: ## Remove build output
