@@ -42,9 +42,14 @@ $(GOLANGCI):
 fmt: ## gofmt every Go file
 	gofmt -w $$(git ls-files '*.go')
 
+BENCH_FULL    ?=
+
 .PHONY: bench
-bench: ## Benchmarks, printed as a table
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./shared/emulator/
+bench: ## Benchmarks as tables: emulator req/s, then the sync engine (BENCH_FULL=1: initial sync on the full estate, ~12 min more)
+	set -o pipefail; { \
+	  $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./shared/emulator/ && \
+	  BENCH_FULL=$(BENCH_FULL) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./shared/engine/; \
+	} 2>&1 | $(GO) run ./cmd/benchtable
 
 .PHONY: bench-auditlog
 bench-auditlog: ## Audit-log parse throughput and peak heap (generated 10 MB and 100 MB objects)
