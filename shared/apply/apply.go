@@ -127,6 +127,13 @@ func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Pl
 			return
 		}
 	}
+	// Wait for the rate budget before taking a concurrency slot: an action
+	// queued on a busy budget (imports) must not hold a slot that a ready
+	// action on an idle one (a job create) could use.
+	if err := a.prepay(ctx, act); err != nil {
+		fail(act, ErrStopped)
+		return
+	}
 	select {
 	case sem <- struct{}{}:
 		defer func() { <-sem }()
@@ -205,9 +212,6 @@ func (a *Applier) upsert(ctx context.Context, act *plan.Action) error {
 		return nil
 	}
 	op := string(act.Op)
-	if err := a.pace(ctx, act.Kind, op); err != nil {
-		return err
-	}
 	obj := resource.Object{Kind: act.Kind, Key: act.Key, ID: act.TargetID, Name: act.Name, Doc: want}
 	var got resource.Applied
 	if act.Op == plan.Create || act.Replace {
@@ -243,9 +247,6 @@ func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.
 		act.Desired, act.DesiredHash = resource.Doc{}, resource.Hash(resource.Doc{})
 		return nil
 	}
-	if err := a.pace(ctx, act.Kind, "read"); err != nil {
-		return err
-	}
 	raw, err := r.Read(ctx, a.src, act.Source)
 	if err != nil {
 		return resource.Errorf(act.Kind, act.Key, "read source", err)
@@ -271,9 +272,6 @@ func (a *Applier) remove(ctx context.Context, act *plan.Action) error {
 	if a.gate() {
 		return nil
 	}
-	if err := a.pace(ctx, act.Kind, string(plan.Delete)); err != nil {
-		return err
-	}
 	if err := a.kinds[act.Kind].Delete(ctx, a.tgt, act.TargetID); err != nil {
 		return resource.Errorf(act.Kind, act.Key, "delete", err)
 	}
@@ -281,6 +279,23 @@ func (a *Applier) remove(ctx context.Context, act *plan.Action) error {
 		return nil
 	}
 	return a.forget(ctx, act.Kind, act.Key)
+}
+
+// prepay takes the rate tokens an action will spend: a source read when its
+// document must still be read, and its own operation unless this is a dry run.
+func (a *Applier) prepay(ctx context.Context, act *plan.Action) error {
+	if act.Op == plan.Skip {
+		return nil
+	}
+	if _, reads := a.kinds[act.Kind].(resource.Reader); reads && act.Desired == nil && act.Op != plan.Delete {
+		if err := a.pace(ctx, act.Kind, "read"); err != nil {
+			return err
+		}
+	}
+	if a.opts.DryRun {
+		return nil
+	}
+	return a.pace(ctx, act.Kind, string(act.Op))
 }
 
 func (a *Applier) pace(ctx context.Context, kind, op string) error {

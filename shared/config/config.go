@@ -163,11 +163,14 @@ func Default() *Config {
 		Resources: []string{ResourceNotebooks, ResourceFiles, ResourceJobs, ResourceClusters, ResourcePools, ResourcePolicies},
 		Include:   []string{"/Users/**", "/Shared/**"},
 		// Git folders are owned by their remote, and trash is not worth a copy.
-		Exclude:      []string{"/Repos/**", "**/.Trash/**", "/Users/*/.Trash/**"},
-		WarmDR:       WarmDR{PauseJobs: true, TerminateClusters: true, PinClusters: true, PoolMinIdleZero: true},
-		Drift:        Drift{Revert: true},
-		DeleteGuard:  DeleteGuard{MaxShare: 0.2},
-		RateLimits:   RateLimits{RequestsPerSecond: 10, ExportPerSecond: 30, ImportPerSecond: 15, JobsCreatePerSecond: 10, Concurrency: 8},
+		Exclude:     []string{"/Repos/**", "**/.Trash/**", "/Users/*/.Trash/**"},
+		WarmDR:      WarmDR{PauseJobs: true, TerminateClusters: true, PinClusters: true, PoolMinIdleZero: true},
+		Drift:       Drift{Revert: true},
+		DeleteGuard: DeleteGuard{MaxShare: 0.2},
+		// Each notebook write is an import plus a get-status, so the client's
+		// overall budget must be about twice the import budget or it, not the
+		// published per-endpoint limits, sets the pace.
+		RateLimits:   RateLimits{RequestsPerSecond: 30, ExportPerSecond: 30, ImportPerSecond: 15, JobsCreatePerSecond: 10, Concurrency: 8},
 		RetryTimeout: Duration{60 * time.Second},
 		HTTPTimeout:  Duration{30 * time.Second},
 		Replication:  Replication{RPO: Duration{15 * time.Minute}},

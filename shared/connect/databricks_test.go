@@ -263,8 +263,10 @@ func TestLimitsFromConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := w.Config; got.RetryTimeoutSeconds != 60 || got.HTTPTimeoutSeconds != 30 || got.RateLimitPerSecond != 10 {
-		t.Errorf("defaults: retry %d http %d rate %d, want 60 30 10", got.RetryTimeoutSeconds, got.HTTPTimeoutSeconds, got.RateLimitPerSecond)
+	d := config.Default()
+	if got := w.Config; got.RetryTimeoutSeconds != 60 || got.HTTPTimeoutSeconds != 30 || got.RateLimitPerSecond != d.RateLimits.RequestsPerSecond {
+		t.Errorf("defaults: retry %d http %d rate %d, want 60 30 %d", got.RetryTimeoutSeconds, got.HTTPTimeoutSeconds,
+			got.RateLimitPerSecond, d.RateLimits.RequestsPerSecond)
 	}
 }
 

@@ -300,9 +300,15 @@ func (t *taker) read(ctx context.Context, k resource.Kind, ws resource.Workspace
 }
 
 // needsSourceRead: a document-less source object whose marker moved (or that
-// the ledger never saw synced). Otherwise its hash is the ledger's.
+// the ledger never saw synced). Otherwise its hash is the ledger's. An object
+// with no counterpart in the target will be created whatever it holds: it is
+// not read here but by the applier, just before its create, so a first sync
+// exports and imports side by side instead of exporting everything first.
 func (t *taker) needsSourceRead(k resource.Kind, o *resource.Object) bool {
 	if !t.lacksDoc(k, o) {
+		return false
+	}
+	if _, matched := t.snap.Matches.TargetID(k.Name(), o.Key); !matched {
 		return false
 	}
 	rec, ok := t.recs[k.Name()][o.Key]
