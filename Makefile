@@ -97,6 +97,26 @@ build-functions: $(BOOTSTRAPS) ## Cross-compile every functions/<name> to build/
 $(BOOTSTRAPS): build/%/bootstrap:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
 
+EVENT ?= scheduled.json
+
+.PHONY: e2e
+e2e: tools-moto ## Both functions as built for Lambda, under the RIE, against moto and two emulated workspaces
+	DRSYNC_REQUIRE_MOTO=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
+
+.PHONY: invoke-sync
+invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
+	DRSYNC_INVOKE=sync DRSYNC_EVENT=$(EVENT) $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
+
+.PHONY: invoke-auditlog
+invoke-auditlog: tools-moto ## Local stack + RIE: full sync, change the source, deliver its audit records, invoke auditlog, print
+	DRSYNC_INVOKE=auditlog $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
+
+.PHONY: bench-lambda
+bench-lambda: tools-moto ## Lambda cold start and binary sizes; audit-log API calls vs changed objects and estate size
+	$(GO) test -run '^$$' -bench LambdaColdStart -benchtime 10x ./functions/
+	$(GO) test -run '^$$' -bench LambdaBinarySize -benchtime 1x ./functions/
+	$(GO) test -run '^$$' -bench AuditlogAPICalls -benchtime 3x ./shared/handler/
+
 .PHONY: test-infra
 test-infra: ## CDK assertions, cdk-nag, cfn-lint and the baseline template (no -race: the CDK runs in node)
 	$(GO) test -count=1 ./infra/...

@@ -8,15 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/engineopts"
 	"github.com/drsync/drsync/shared/ledger/bolt"
 	"github.com/drsync/drsync/shared/resource"
-	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // defaultPair keys the ledger when neither --pair nor a config names the pair.
@@ -62,11 +61,7 @@ func loadConfig(f *flags) (*config.Config, error) {
 
 // selectKinds resolves --resources (else the config's resources) to adapters.
 func selectKinds(f *flags, cfg *config.Config) ([]resource.Kind, []string, error) {
-	list := f.resources
-	if list == "" && len(cfg.Resources) > 0 {
-		list = strings.Join(cfg.Resources, ",")
-	}
-	ks, pulled, err := kinds.Select(list)
+	ks, pulled, err := engineopts.Kinds(cfg, f.resources)
 	if err != nil {
 		return nil, nil, usageErr("--resources: %v", err)
 	}
@@ -101,34 +96,20 @@ func openLedger(cfg *config.Config) (*bolt.Store, error) {
 // its own transaction, so a failed close loses nothing and is not worth an exit code.
 func closeLedger(store *bolt.Store) { _ = store.Close() }
 
-// engineOptions turns the config into the engine's options.
+// engineOptions turns the config and the flags into the engine's options.
 func engineOptions(cfg *config.Config, ks []resource.Kind, pulled []string, f *flags, logger *slog.Logger) engine.Options {
 	host, _ := os.Hostname()
-	return engine.Options{
-		Pair: cfg.Pair, Kinds: ks, Pulled: pulled,
-		Warm: resource.WarmPolicy{
-			PauseJobs: cfg.WarmDR.PauseJobs, TerminateClusters: cfg.WarmDR.TerminateClusters,
-			PinClusters: cfg.WarmDR.PinClusters, PoolMinIdleZero: cfg.WarmDR.PoolMinIdleZero,
-		},
-		Revert:          cfg.Drift.Revert,
-		MaxDeleteShare:  cfg.DeleteGuard.MaxShare,
+	return engineopts.From(cfg, engineopts.Run{
+		Kinds: ks, Pulled: pulled,
 		AllowMassDelete: f.allowMassDelete,
 		DryRun:          f.dryRun,
-		Concurrency:     cfg.RateLimits.Concurrency,
-		Excluded:        cfg.Excluded,
-		MapPath:         cfg.MapPath,
-		UnmapPath:       cfg.UnmapPath,
-		Rates: engine.Rates{
-			Export: float64(cfg.RateLimits.ExportPerSecond), Import: float64(cfg.RateLimits.ImportPerSecond),
-			JobsCreate: float64(cfg.RateLimits.JobsCreatePerSecond),
-		},
-		RunID: newRunID(),
+		RunID:           newRunID(),
 		// The ledger file's lock already keeps two CLI runs apart, so a stable
 		// holder lets a rerun after a killed run take the lease at once.
 		Holder:  "cli@" + host,
 		Trigger: "cli",
 		Logger:  logger,
-	}
+	})
 }
 
 func newRunID() string {

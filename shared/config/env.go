@@ -24,4 +24,7 @@ const (
 	EnvTargetSecretARN = "DRSYNC_TARGET_SECRET_ARN"
 	// EnvLogLevel is the slog level: debug, info, warn or error.
 	EnvLogLevel = "DRSYNC_LOG_LEVEL"
+	// EnvSourceWorkspaceID optionally names the source workspace's id, so the
+	// audit-log function ignores deliveries of other workspaces.
+	EnvSourceWorkspaceID = "DRSYNC_SOURCE_WORKSPACE_ID"
 )

@@ -147,3 +147,24 @@ func TestTargetedSyncAdoptsUnrecordedTargetObject(t *testing.T) {
 		t.Fatalf("the adopted job is not recorded: %v", err)
 	}
 }
+
+// An audit-log batch may name a new notebook without the new folder holding it:
+// the targeted sync still creates it (the folder is made on the way).
+func TestTargetedSyncCreatesNotebookInNewFolder(t *testing.T) {
+	f := newFixture(t)
+	f.sync(t)
+	put(t, f.srcW, "/Shared/brand-new/deep/first", "print('hi')")
+	p := f.sync(t, resource.Ref{Kind: "notebook", Key: "/Shared/brand-new/deep/first"})
+	if p.Summary().Create != 1 {
+		t.Fatalf("summary %+v", p.Summary())
+	}
+	if _, err := f.tgtW.Workspace.GetStatusByPath(context.Background(), "/Shared/brand-new/deep/first"); err != nil {
+		t.Fatalf("notebook not in the target: %v", err)
+	}
+	// The next full reconcile adopts the folders made on the way: no change.
+	if after := f.sync(t); after.Mutations() != 0 {
+		var b strings.Builder
+		_ = plan.WriteText(&b, after)
+		t.Fatalf("full sync afterwards not quiet:\n%s", b.String())
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -354,7 +355,17 @@ func wsExport(ctx context.Context, w *databricks.WorkspaceClient, kind, path str
 func wsImport(ctx context.Context, w *databricks.WorkspaceClient, kind string, req workspace.Import) (resource.Applied, error) {
 	defer wsWalks.forget(w)
 	req.ForceSendFields = append(req.ForceSendFields, "Content")
-	if err := w.Workspace.Import(ctx, req); err != nil {
+	err := w.Workspace.Import(ctx, req)
+	if errors.Is(err, databricks.ErrNotFound) {
+		// Import never creates its parent folder. A full sync creates folders
+		// first; a targeted one (a notebook created in a new folder) may not
+		// name the folder, so make it (mkdir -p) and import once more. The next
+		// full sync adopts the folder by its path.
+		if err = w.Workspace.MkdirsByPath(ctx, path.Dir(req.Path)); err == nil {
+			err = w.Workspace.Import(ctx, req)
+		}
+	}
+	if err != nil {
 		return resource.Applied{}, resource.Errorf(kind, req.Path, "import", err)
 	}
 	return wsApplied(ctx, w, kind, req.Path)
