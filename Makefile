@@ -17,9 +17,10 @@ demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync,
 	$(GO) run ./cmd/drsync demo
 
 .PHONY: test
-test: tools-moto vet lint ## Vet, lint, every test with the race detector, the CDK tests (what CI runs)
+test: tools-moto vet lint ## Vet, lint, every test with the race detector, the CDK tests and a real cdk synth (what CI runs)
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/infra$$')
 	$(GO) test -count=1 ./infra/...
+	$(MAKE) --no-print-directory cfn-lint
 
 .PHONY: tools-moto
 tools-moto: ## Install moto_server (the local AWS the tests use) unless it is on PATH
