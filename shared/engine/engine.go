@@ -88,16 +88,17 @@ func (o *Options) defaults() {
 // Plan reads both sides and the ledger and returns the plan. It writes nothing.
 func Plan(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
 	opts.defaults()
-	res, _, err := planWithSnapshot(ctx, src, tgt, store, opts)
+	res, _, err := planWithSnapshot(ctx, src, tgt, store, opts, opts.Rates.pacer())
 	return res, err
 }
 
-func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, *snapshot.Snapshot, error) {
+// planWithSnapshot reads the ledger and both sides and builds the plan; pacer
+// is the run's one rate budget, shared with the apply that follows.
+func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options, pacer pacer) (*Result, *snapshot.Snapshot, error) {
 	records, err := store.List(ctx, opts.Pair, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("read ledger: %w", err)
 	}
-	pacer := opts.Rates.pacer()
 	sopts := snapshot.Options{
 		Excluded: opts.Excluded, MapPath: opts.MapPath, UnmapPath: opts.UnmapPath,
 		Concurrency: opts.Concurrency,
@@ -144,7 +145,8 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 			}
 		}()
 	}
-	res, snap, err := planWithSnapshot(ctx, src, tgt, store, opts)
+	pace := opts.Rates.pacer()
+	res, snap, err := planWithSnapshot(ctx, src, tgt, store, opts, pace)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +158,7 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 	}
 	ap := apply.New(src, tgt, opts.Kinds, store, newTargets(snap.Matches, res.records), snap.Records, apply.Options{
 		Pair: opts.Pair, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence,
-		Warm: opts.Warm, MapPath: opts.MapPath, Pace: opts.Rates.pacer(), Done: opts.Done,
+		Warm: opts.Warm, MapPath: opts.MapPath, Pace: pace, Done: opts.Done,
 		Logger: opts.Logger, Now: opts.Now,
 	})
 	applyErr := ap.Apply(ctx, res.Plan)

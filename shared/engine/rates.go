@@ -25,8 +25,11 @@ var family = map[[2]string]string{
 	{"job", "create"}: "jobs-create",
 }
 
-// pacer returns a function that waits (cancellably) for the budget of (kind, op).
-func (r Rates) pacer() func(ctx context.Context, kind, op string) error {
+// pacer waits (cancellably) for the budget of (kind, op).
+type pacer = func(ctx context.Context, kind, op string) error
+
+// pacer returns the run's pacer: one set of buckets for snapshot and apply.
+func (r Rates) pacer() pacer {
 	buckets := map[string]*rate.Limiter{}
 	for name, rps := range map[string]float64{"export": r.Export, "import": r.Import, "jobs-create": r.JobsCreate} {
 		if rps > 0 {
