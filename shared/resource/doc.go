@@ -158,12 +158,15 @@ func normNumbers(v any) any {
 	}
 }
 
-// prune removes empty maps, empty arrays and nulls, recursively: "absent" and
-// "empty" mean the same to every API drsync syncs.
+// prune removes empty maps, empty arrays, empty strings and nulls, recursively:
+// "absent" and "empty" mean the same to every API drsync syncs (the SDK never
+// even sends an empty string).
 func prune(v any) (any, bool) {
 	switch t := v.(type) {
 	case nil:
 		return nil, false
+	case string:
+		return t, t != ""
 	case map[string]any:
 		for k, x := range t {
 			if px, keep := prune(x); keep {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -117,17 +118,20 @@ func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, boo
 	}
 	var firstErr error
 	for _, f := range sortedKeys(s.Refs) {
+		kind := s.Refs[f]
 		visit(d, f, func(m map[string]any, k string) {
-			id, err := targetID(f, m[k], resolve)
-			if err != nil {
+			id, isRef, err := targetID(f, kind, m[k], resolve)
+			switch {
+			case err != nil:
 				if firstErr == nil {
 					firstErr = err
 				}
-				return
-			}
-			if numeric[f] {
+			case !isRef:
+				// Not a reference Normalize made (a Git task's relative path):
+				// it goes back as it came.
+			case numeric[f] && isInteger(id):
 				m[k] = json.Number(id)
-			} else {
+			default:
 				m[k] = id
 			}
 		})
@@ -149,29 +153,42 @@ func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, boo
 	return d, nil
 }
 
-func targetID(field string, v any, resolve func(Ref) (string, bool)) (string, error) {
+// targetID resolves one logical "<kind>:<key>" value of field; isRef is false
+// for a value that is not one (Normalize leaves relative paths as they are).
+func targetID(field, kind string, v any, resolve func(Ref) (string, bool)) (id string, isRef bool, err error) {
 	str, _ := v.(string)
-	kind, key, ok := strings.Cut(str, ":")
+	key, ok := strings.CutPrefix(str, kind+":")
 	if !ok {
-		return "", fmt.Errorf("%s: %q is not a logical reference", field, str)
+		return "", false, nil
 	}
 	ref := Ref{Kind: kind, Key: key}
 	if strings.HasPrefix(key, "?") {
-		return "", &UnresolvedRefError{Field: field, Ref: ref}
+		return "", true, &UnresolvedRefError{Field: field, Ref: ref}
 	}
 	id, found := resolve(ref)
 	if !found {
-		return "", &UnresolvedRefError{Field: field, Ref: ref}
+		return "", true, &UnresolvedRefError{Field: field, Ref: ref}
 	}
-	return id, nil
+	return id, true, nil
 }
 
-// setPath sets a plain dotted path (no arrays), creating maps on the way.
+func isInteger(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// setPath sets a plain dotted path (no arrays), creating maps on the way. A
+// value on the way that is not a map is left alone (and nothing is set): the
+// document is not what the schema expects, and overwriting it would lose it.
 func setPath(d Doc, path string, v any) {
 	segs := strings.Split(path, ".")
 	m := d
 	for _, seg := range segs[:len(segs)-1] {
-		child, ok := m[seg].(map[string]any)
+		next, present := m[seg]
+		child, ok := next.(map[string]any)
+		if present && !ok {
+			return
+		}
 		if !ok {
 			child = map[string]any{}
 			m[seg] = child
