@@ -59,9 +59,10 @@ bench-auditlog: ## Audit-log parse throughput and peak heap (generated 10 MB and
 FUZZTIME ?= 60s
 
 .PHONY: fuzz
-fuzz: ## Fuzz the audit-log parser and the config parser for FUZZTIME each
+fuzz: ## Fuzz the audit-log parser, the config parser and the normaliser round trip for FUZZTIME each
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./shared/auditlog/
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./shared/config/
+	$(GO) test -run '^$$' -fuzz FuzzNormalizeRoundTrip -fuzztime $(FUZZTIME) ./shared/resource/
 
 .PHONY: emulator
 emulator: ## Run two emulated workspaces (source seeded with the sample estate, empty target) until Ctrl-C
