@@ -3,6 +3,7 @@ package plan
 import (
 	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -230,7 +231,7 @@ func (b *builder) deletes(k KindInfo) {
 	}
 	targets := targetsByID(b.in.Target[k.Name])
 	var gone []Action
-	for _, key := range sortedKeys(b.recs[k.Name]) {
+	for _, key := range slices.Sorted(maps.Keys(b.recs[k.Name])) {
 		b.managed++
 		rec := b.recs[k.Name][key]
 		if inSource[key] {

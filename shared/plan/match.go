@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/drsync/drsync/shared/ledger"
@@ -99,7 +101,7 @@ func matchKind(m *Matches, k KindInfo, src, tgt []resource.Object, recs map[stri
 		m.add(k.Name, key, id)
 		return true
 	}
-	for _, key := range sortedKeys(recs) {
+	for _, key := range slices.Sorted(maps.Keys(recs)) {
 		claim(key, recs[key].TargetID)
 	}
 	for _, s := range sortedByKey(src) {
@@ -151,13 +153,4 @@ func sortedByKey(objs []resource.Object) []resource.Object {
 	out := append([]resource.Object(nil), objs...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,7 +49,7 @@ func (s *Schema) Normalize(raw Doc, resolve Resolver) Normalized {
 	for _, f := range s.JSONStrings {
 		visit(d, f, func(m map[string]any, k string) { m[k] = parseJSONString(m[k]) })
 	}
-	for _, f := range sortedKeys(s.Refs) {
+	for _, f := range slices.Sorted(maps.Keys(s.Refs)) {
 		kind := s.Refs[f]
 		visit(d, f, func(m map[string]any, k string) {
 			if ref, ok := logicalRef(kind, m[k], resolve); ok {
@@ -117,7 +119,7 @@ func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, boo
 		numeric[f] = true
 	}
 	var firstErr error
-	for _, f := range sortedKeys(s.Refs) {
+	for _, f := range slices.Sorted(maps.Keys(s.Refs)) {
 		kind := s.Refs[f]
 		visit(d, f, func(m map[string]any, k string) {
 			id, isRef, err := targetID(f, kind, m[k], resolve)
@@ -196,15 +198,6 @@ func setPath(d Doc, path string, v any) {
 		m = child
 	}
 	m[segs[len(segs)-1]] = v
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sortRefs(refs []Ref) []Ref {
