@@ -33,9 +33,6 @@ const (
 	OutcomeFailed = "failed"
 )
 
-// metricActionsRemaining counts actions a deadline left for the next run.
-const metricActionsRemaining = "ActionsRemaining"
-
 // maxErrors caps the action errors a summary lists.
 const maxErrors = 10
 
@@ -143,7 +140,7 @@ func (a Actions) metricValues(drift int) map[string]metrics.Value {
 	return map[string]metrics.Value{
 		metrics.ActionsCreated: c(a.Create), metrics.ActionsUpdated: c(a.Update),
 		metrics.ActionsDeleted: c(a.Delete), metrics.ActionsSkipped: c(a.Skip),
-		config.MetricActionsFailed: c(a.Failed), metricActionsRemaining: c(a.Remaining),
+		config.MetricActionsFailed: c(a.Failed), metrics.ActionsRemaining: c(a.Remaining),
 		config.MetricDriftFound: c(drift),
 	}
 }

@@ -16,11 +16,13 @@ import (
 
 // Metric names beyond the ones the stack alarms on (shared/config).
 const (
-	RunDuration      = "RunDuration"
-	ActionsCreated   = "ActionsCreated"
-	ActionsUpdated   = "ActionsUpdated"
-	ActionsDeleted   = "ActionsDeleted"
-	ActionsSkipped   = "ActionsSkipped"
+	RunDuration    = "RunDuration"
+	ActionsCreated = "ActionsCreated"
+	ActionsUpdated = "ActionsUpdated"
+	ActionsDeleted = "ActionsDeleted"
+	ActionsSkipped = "ActionsSkipped"
+	// ActionsRemaining counts actions a deadline left for the next run.
+	ActionsRemaining = "ActionsRemaining"
 	RecordsProcessed = "RecordsProcessed"
 	RecordsIgnored   = "RecordsIgnored"
 	RecordsMalformed = "RecordsMalformed"
