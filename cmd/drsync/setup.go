@@ -21,31 +21,39 @@ import (
 // defaultPair keys the ledger when neither --pair nor a config names the pair.
 const defaultPair = "default"
 
-// loadConfig builds the pair config: the --config file (or the defaults), with
-// the flags laid over it, validated. Errors are usage errors (exit 2).
-func loadConfig(f *flags) (*config.Config, error) {
-	var cfg *config.Config
+// ledgerConfig is the --config file (or the defaults) with --pair and --ledger
+// laid over it: all `status` needs. Errors are usage errors (exit 2).
+func ledgerConfig(f *flags) (*config.Config, error) {
+	cfg := config.Default()
+	cfg.Pair, cfg.Source, cfg.Target = defaultPair, config.Endpoint{}, config.Endpoint{}
 	if f.config != "" {
 		c, err := config.Load(f.config)
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
 		cfg = c
-	} else {
-		cfg = config.Default()
-		cfg.Pair, cfg.Source, cfg.Target = defaultPair, config.Endpoint{}, config.Endpoint{}
-	}
-	if f.source != "" {
-		cfg.Source.Host = f.source
-	}
-	if f.target != "" {
-		cfg.Target.Host = f.target
 	}
 	if f.pair != "" {
 		cfg.Pair = f.pair
 	}
 	if f.ledger != "" {
 		cfg.Ledger.Path = f.ledger
+	}
+	return cfg, nil
+}
+
+// loadConfig builds the pair config: ledgerConfig plus the workspace flags,
+// validated. Errors are usage errors (exit 2).
+func loadConfig(f *flags) (*config.Config, error) {
+	cfg, err := ledgerConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if f.source != "" {
+		cfg.Source.Host = f.source
+	}
+	if f.target != "" {
+		cfg.Target.Host = f.target
 	}
 	if f.output != "text" && f.output != "json" {
 		return nil, usageErr("--output: want text or json, got %q", f.output)

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/ledger"
 )
 
@@ -33,21 +32,9 @@ type failure struct {
 // runStatus prints what the ledger knows: managed objects by kind, failures,
 // the last runs with their drift counts, and the pair state.
 func runStatus(ctx context.Context, f *flags, stdout io.Writer) error {
-	cfg := config.Default()
-	if f.config != "" {
-		c, err := config.Load(f.config)
-		if err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-		cfg = c
-	} else {
-		cfg.Pair = defaultPair
-	}
-	if f.pair != "" {
-		cfg.Pair = f.pair
-	}
-	if f.ledger != "" {
-		cfg.Ledger.Path = f.ledger
+	cfg, err := ledgerConfig(f)
+	if err != nil {
+		return err
 	}
 	store, err := openLedger(cfg)
 	if err != nil {
