@@ -167,22 +167,29 @@ func orphanChild() {
 
 // A long poll waiting in moto does not hold the serializer's slot: other
 // requests go on meanwhile (else one SQS consumer in a test stalls every
-// other test of the binary for up to 20 s).
+// other test of the binary for up to 20 s). The poll can only end with the
+// message sent after ListTables (or its 20 s wait), so ListTables finishing
+// first proves it did not queue behind the poll.
 func TestLongPollDoesNotBlock(t *testing.T) {
 	m := Start(t)
 	queue := sqsCall(t, m.URL(), "CreateQueue", `{"QueueName":"long-poll"}`)["QueueUrl"]
 	received := make(chan map[string]any, 1)
 	go func() {
-		received <- sqsCall(t, m.URL(), "ReceiveMessage", fmt.Sprintf(`{"QueueUrl":%q,"WaitTimeSeconds":5}`, queue))
+		received <- sqsCall(t, m.URL(), "ReceiveMessage", fmt.Sprintf(`{"QueueUrl":%q,"WaitTimeSeconds":20}`, queue))
 	}()
-	time.Sleep(200 * time.Millisecond) // let the poll reach moto
+	select { // the poll is on its way to moto, past the serializer
+	case <-m.front.polls:
+	case <-time.After(time.Minute):
+		t.Fatal("the long poll never reached the serializer as a long poll")
+	}
 
-	begin := time.Now()
 	if _, err := dynamodb.NewFromConfig(m.Config(t)).ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(begin); took > 2500*time.Millisecond {
-		t.Errorf("ListTables took %s while a long poll waited, want it not to wait for the poll (5 s)", took)
+	select {
+	case <-received:
+		t.Fatal("ListTables finished only after the long poll ended: it waited for the poll")
+	default:
 	}
 	sqsCall(t, m.URL(), "SendMessage", fmt.Sprintf(`{"QueueUrl":%q,"MessageBody":"hi"}`, queue))
 	if msgs, _ := (<-received)["Messages"].([]any); len(msgs) != 1 {

@@ -31,6 +31,9 @@ type serializer struct {
 	proxy *httputil.ReverseProxy
 	srv   *http.Server
 	ln    net.Listener
+	// polls has a value sent for every long poll forwarded (without
+	// blocking: a full channel drops it), so a test can wait for one.
+	polls chan struct{}
 }
 
 // startSerializer serves a serializer in front of target on a free loopback
@@ -44,7 +47,7 @@ func startSerializer(target string) (*serializer, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("listen for the serializing proxy: %w", err)
 	}
-	s := &serializer{proxy: httputil.NewSingleHostReverseProxy(u), ln: ln}
+	s := &serializer{proxy: httputil.NewSingleHostReverseProxy(u), ln: ln, polls: make(chan struct{}, 1)}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }() // returns ErrServerClosed at close
 	return s, "http://" + ln.Addr().String(), nil
@@ -56,6 +59,11 @@ func (s *serializer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !longPoll[operation(r)] {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+	} else {
+		select {
+		case s.polls <- struct{}{}:
+		default:
+		}
 	}
 	s.proxy.ServeHTTP(w, r)
 }
