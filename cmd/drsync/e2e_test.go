@@ -218,19 +218,32 @@ func TestEmptySourceIsRefusedByDeleteGuard(t *testing.T) {
 // With 10 % of requests answered 429 on both sides, the sync still converges.
 func TestConvergesUnderThrottling(t *testing.T) {
 	p := newPair(t)
-	for _, s := range []*emulator.Server{p.src, p.tgt} {
-		s.InjectFault(emulator.Fault{Kind: emulator.Throttle, Probability: 0.1})
+	// Fixed counts, not a probability: the same 429s on every run, spread
+	// over the listings and the writes, each answered at most twice in a row
+	// so one call's retries fit its budget.
+	throttled := map[*emulator.Server][]string{
+		p.src: {"GET /api/2.0/workspace/list", "GET /api/2.1/clusters/list", "GET /api/2.2/jobs/list",
+			"GET /api/2.0/workspace/export"},
+		p.tgt: {"GET /api/2.0/workspace/list", "POST /api/2.0/workspace/import", "POST /api/2.2/jobs/create",
+			"POST /api/2.1/clusters/create"},
+	}
+	want := 0
+	for s, endpoints := range throttled {
+		for _, ep := range endpoints {
+			s.InjectFault(emulator.Fault{Endpoint: ep, Kind: emulator.Throttle, Times: 2})
+			want += 2
+		}
 	}
 	p.syncJSON(exitOK)
+	if n := p.src.FaultsFired() + p.tgt.FaultsFired(); n != want {
+		t.Fatalf("429s injected = %d, want %d", n, want)
+	}
 	for _, s := range []*emulator.Server{p.src, p.tgt} {
 		s.ClearFaults()
 	}
 	again := p.syncJSON(exitOK)
 	if n := len(again.Actions) - again.Summary.Skip; n != 0 {
 		t.Fatalf("not converged:\n%s", again)
-	}
-	if p.src.FaultsFired()+p.tgt.FaultsFired() == 0 {
-		t.Fatal("no 429 was injected")
 	}
 }
 
