@@ -14,7 +14,8 @@ help: ## Show this help
 
 .PHONY: demo
 demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync, change, sync, status
-	$(GO) run ./cmd/drsync demo
+	$(GO) build -o bin/ ./cmd/drsync ./cmd/demo
+	bin/demo --drsync bin/drsync
 
 .PHONY: test
 test: tools-moto vet lint ## Vet, lint, every test with the race detector, the CDK tests and a real cdk synth (what CI runs)
@@ -77,7 +78,11 @@ FUNCTIONS    := $(sort $(notdir $(patsubst %/,%,$(wildcard functions/*/))))
 BOOTSTRAPS   := $(FUNCTIONS:%=build/%/bootstrap)
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 # -buildvcs=false: a VCS stamp would change every binary, so every asset hash, on every commit.
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
+# lambda.norpc drops the RPC mode Lambda's provided.al2023 runtime never uses; grpcnotrace
+# drops gRPC's debug pages (linked through the Databricks SDK's Google auth), whose HTML
+# templates would keep every unused method alive in the binary.
+LAMBDA_TAGS  := lambda.norpc,grpcnotrace
+LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -buildvcs=false -ldflags "-s -w"
 CDK          := $(CURDIR)/.cdk/node_modules/.bin/cdk
 STACK        ?=
 # PAIRS=path/to/pairs.json replaces cdk.json's example pairs file (see infra/README.md).

@@ -37,7 +37,7 @@ func BenchmarkLambdaColdStart(b *testing.B) {
 }
 
 // BenchmarkLambdaBinarySize builds both functions as they are deployed
-// (linux/arm64, -tags lambda.norpc -ldflags "-s -w" -trimpath) and reports
+// (linux/arm64, -tags lambda.norpc,grpcnotrace -ldflags "-s -w" -trimpath) and reports
 // each binary's size and its deflated zip (what Lambda stores).
 //
 //	go test -run '^$' -bench LambdaBinarySize -benchtime 1x ./functions/

@@ -24,6 +24,7 @@ import (
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
+	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 func TestMain(m *testing.M) {
@@ -164,7 +165,7 @@ func assertProcessed(t *testing.T, s *handlertest.Stack, lines []string) {
 	t.Helper()
 	ctx := context.Background()
 	var ids []string
-	_, err := auditlog.Scan(ctx, strings.NewReader(strings.Join(lines, "\n")), auditlog.Options{}, func(e auditlog.Entry) error {
+	_, err := auditlog.Scan(ctx, strings.NewReader(strings.Join(lines, "\n")), auditlog.Options{Events: kinds.AuditEvents()}, func(e auditlog.Entry) error {
 		if e.Class == auditlog.Relevant {
 			ids = append(ids, e.Record.ID())
 		}

@@ -77,7 +77,7 @@ func build(t testing.TB) *binaries {
 func buildAll(dir, arch string, withRIE bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	args := []string{"build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-trimpath", "-o", filepath.Join(dir, "bin") + "/"}
+	args := []string{"build", "-tags", "lambda.norpc,grpcnotrace", "-ldflags", "-s -w", "-trimpath", "-o", filepath.Join(dir, "bin") + "/"}
 	for _, name := range functionNames {
 		args = append(args, "./functions/"+name)
 	}

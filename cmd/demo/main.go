@@ -1,55 +1,68 @@
+// Command demo is what `make demo` runs: two emulated workspaces on loopback,
+// the source seeded with the sample estate, and the real drsync binary driven
+// through a dry-run plan, a sync, a few changes in the source, a second sync
+// and the status, each step printed as a user would type it.
+//
+//	demo --drsync bin/drsync
+//
+// It lives apart from cmd/drsync so the operator CLI never links the emulator.
 package main
 
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 	"github.com/databricks/databricks-sdk-go/service/workspace"
-	"github.com/spf13/cobra"
 
 	"github.com/drsync/drsync/shared/emulator"
 )
 
-// newDemoCmd is `drsync demo` (what `make demo` runs): two emulated workspaces on
-// loopback, the source seeded with the sample estate, and the CLI driven through a
-// dry-run plan, a sync, a few changes in the source, a second sync and the status.
-func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
-	return &cobra.Command{
-		Use:   "demo",
-		Short: "Run drsync end to end against two emulated workspaces on loopback",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), stdout, stderr)
-		},
+func main() {
+	drsync := flag.String("drsync", "bin/drsync", "the drsync binary to drive")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := runDemo(ctx, *drsync, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
+		os.Exit(1)
 	}
 }
 
-func runDemo(ctx context.Context, stdout, stderr io.Writer) error {
+func runDemo(ctx context.Context, drsync string, stdout, stderr io.Writer) error {
+	if _, err := exec.LookPath(drsync); err != nil {
+		return fmt.Errorf("drsync binary: %w (build it with `make build`)", err)
+	}
 	src, tgt, err := startDemoWorkspaces()
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return err
 	}
 	defer func() { _, _ = src.Close(), tgt.Close() }()
 	rep, err := src.Seed(emulator.SampleEstate())
 	if err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("seed the source: %w", err)}
+		return fmt.Errorf("seed the source: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "drsync-demo-")
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	d := &demo{ctx: ctx, out: stdout, errw: stderr, src: src, tgt: tgt, dir: dir}
+	d := &demo{ctx: ctx, drsync: drsync, out: stdout, errw: stderr, src: src, tgt: tgt, dir: dir}
 	if err := d.writeConfig(); err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return err
 	}
 	fmt.Fprintf(stdout, "Two emulated Databricks workspaces on loopback:\n  source %s  (sample estate: %d workspace objects, %d policies, %d pools, %d clusters, %d jobs)\n  target %s  (empty DR workspace)\n",
 		src.URL(), rep.Objects, rep.Policies, rep.Pools, rep.Clusters, rep.Jobs, tgt.URL())
@@ -71,6 +84,7 @@ func startDemoWorkspaces() (src, tgt *emulator.Server, err error) {
 
 type demo struct {
 	ctx      context.Context
+	drsync   string
 	out      io.Writer
 	errw     io.Writer
 	src, tgt *emulator.Server
@@ -99,10 +113,22 @@ func (d *demo) writeConfig() error {
 	return os.WriteFile(d.configPath(), []byte(cfg), 0o600)
 }
 
-// step prints a command the way a user would type it, then runs it.
+// step prints a command the way a user would type it, then runs it and
+// returns its exit code.
 func (d *demo) step(title string, args ...string) int {
 	fmt.Fprintf(d.out, "\n=== %s\n$ drsync %s --config pair.json\n\n", title, joinArgs(args))
-	return run(d.ctx, append(args, "--config", d.configPath()), d.out, d.errw)
+	cmd := exec.CommandContext(d.ctx, d.drsync, append(args, "--config", d.configPath())...)
+	cmd.Stdout, cmd.Stderr = d.out, d.errw
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	}
+	fmt.Fprintf(d.errw, "demo: run drsync: %v\n", err)
+	return -1
 }
 
 func joinArgs(args []string) string { return strings.Join(args, " ") }
@@ -116,27 +142,27 @@ func (d *demo) story(rep emulator.SeedReport) error {
 		{"2. Sync: jobs arrive paused, clusters terminated and pinned, pools with no idle instances", []string{"sync"}},
 	}
 	for _, s := range steps {
-		if code := d.step(s.title, s.args...); code != exitOK {
-			return &exitError{code: code, err: fmt.Errorf("demo step %q exited %d", s.title, code)}
+		if code := d.step(s.title, s.args...); code != 0 {
+			return fmt.Errorf("demo step %q exited %d", s.title, code)
 		}
 	}
 	fmt.Fprintf(d.out, "\n=== 3. Meanwhile, in the source workspace: edit a notebook, add one, delete a job, change another\n")
 	if err := d.changeSource(rep); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("change the source: %w", err)}
+		return fmt.Errorf("change the source: %w", err)
 	}
-	if code := d.step("4. Sync again: only those changes", "sync"); code != exitOK {
-		return &exitError{code: code, err: fmt.Errorf("second sync exited %d", code)}
+	if code := d.step("4. Sync again: only those changes", "sync"); code != 0 {
+		return fmt.Errorf("second sync exited %d", code)
 	}
 	d.src.ResetRequests()
 	d.tgt.ResetRequests()
-	if code := d.step("5. Nothing changed since: the next run is quiet", "sync"); code != exitOK {
-		return &exitError{code: code, err: fmt.Errorf("third sync exited %d", code)}
+	if code := d.step("5. Nothing changed since: the next run is quiet", "sync"); code != 0 {
+		return fmt.Errorf("third sync exited %d", code)
 	}
 	fmt.Fprintf(d.out, "\nThat run made %d requests to the source and %d to the target: %d exports, %d writes.\n",
 		total(d.src.Requests()), total(d.tgt.Requests()),
 		d.src.RequestCount("GET /api/2.0/workspace/export")+d.tgt.RequestCount("GET /api/2.0/workspace/export"), writes(d.tgt.Requests()))
-	if code := d.step("6. What the ledger knows", "status"); code != exitOK {
-		return &exitError{code: code, err: fmt.Errorf("status exited %d", code)}
+	if code := d.step("6. What the ledger knows", "status"); code != 0 {
+		return fmt.Errorf("status exited %d", code)
 	}
 	return nil
 }

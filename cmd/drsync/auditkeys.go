@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drsync/drsync/shared/auditlog"
+	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // auditKeysReport is what `drsync audit-keys` prints: the counts over all
@@ -42,7 +43,7 @@ type keyCount struct {
 // Malformed lines are counted (and noted on stderr), not fatal; a file that
 // cannot be read exits 2 (exitUsage) naming the file.
 func newAuditKeysCmd(stdout, stderr io.Writer) *cobra.Command {
-	var opts auditlog.Options
+	opts := auditlog.Options{Events: kinds.AuditEvents()}
 	cmd := &cobra.Command{
 		Use:   "audit-keys FILE...",
 		Short: "Print the resource keys that audit-log files name (what an audit-log sync would reconcile)",

@@ -13,7 +13,6 @@ import (
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
-	"github.com/drsync/drsync/shared/engineopts"
 	"github.com/drsync/drsync/shared/ledger/bolt"
 	"github.com/drsync/drsync/shared/resource"
 )
@@ -27,7 +26,7 @@ func ledgerConfig(f *flags) (*config.Config, error) {
 	cfg := config.Default()
 	cfg.Pair, cfg.Source, cfg.Target = defaultPair, config.Endpoint{}, config.Endpoint{}
 	if f.config != "" {
-		c, err := config.Load(f.config)
+		c, err := config.Load(f.config, engine.CheckConfig)
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
@@ -67,15 +66,6 @@ func loadConfig(f *flags) (*config.Config, error) {
 	return cfg, nil
 }
 
-// selectKinds resolves --resources (else the config's resources) to adapters.
-func selectKinds(f *flags, cfg *config.Config) ([]resource.Kind, []string, error) {
-	ks, pulled, err := engineopts.Kinds(cfg, f.resources)
-	if err != nil {
-		return nil, nil, usageErr("--resources: %v", err)
-	}
-	return ks, pulled, nil
-}
-
 // workspaces builds the two clients, each from an explicit config.
 func workspaces(ctx context.Context, f *flags, cfg *config.Config) (src, tgt resource.Workspace, err error) {
 	opts := connect.OptionsFrom(cfg, version)
@@ -104,20 +94,24 @@ func openLedger(cfg *config.Config) (*bolt.Store, error) {
 // its own transaction, so a failed close loses nothing and is not worth an exit code.
 func closeLedger(store *bolt.Store) { _ = store.Close() }
 
-// engineOptions turns the config and the flags into the engine's options.
-func engineOptions(cfg *config.Config, ks []resource.Kind, pulled []string, f *flags, logger *slog.Logger) engine.Options {
+// engineOptions turns the config and the flags into the engine's options:
+// the config's, with --resources choosing the kinds when given.
+// Errors are usage errors (exit 2): an unknown resource name.
+func engineOptions(cfg *config.Config, f *flags, logger *slog.Logger) (engine.Options, error) {
+	opts, err := engine.OptionsFor(cfg)
+	if err != nil {
+		return opts, &exitError{code: exitUsage, err: err}
+	}
+	if err := opts.Select(f.resources); err != nil {
+		return opts, usageErr("--resources: %v", err)
+	}
 	host, _ := os.Hostname()
-	return engineopts.From(cfg, engineopts.Run{
-		Kinds: ks, Pulled: pulled,
-		AllowMassDelete: f.allowMassDelete,
-		DryRun:          f.dryRun,
-		RunID:           newRunID(),
-		// The ledger file's lock already keeps two CLI runs apart, so a stable
-		// holder lets a rerun after a killed run take the lease at once.
-		Holder:  "cli@" + host,
-		Trigger: "cli",
-		Logger:  logger,
-	})
+	opts.AllowMassDelete, opts.DryRun = f.allowMassDelete, f.dryRun
+	opts.RunID, opts.Trigger, opts.Logger = newRunID(), "cli", logger
+	// The ledger file's lock already keeps two CLI runs apart, so a stable
+	// holder lets a rerun after a killed run take the lease at once.
+	opts.Holder = "cli@" + host
+	return opts, nil
 }
 
 func newRunID() string {

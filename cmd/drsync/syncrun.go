@@ -21,7 +21,7 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 	if err != nil {
 		return err
 	}
-	ks, pulled, err := selectKinds(f, cfg)
+	opts, err := engineOptions(cfg, f, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,6 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 		return err
 	}
 	defer closeLedger(store)
-	opts := engineOptions(cfg, ks, pulled, f, newLogger(stderr))
 	var bar *progressbar.ProgressBar
 	if f.output == "text" && !f.noProgress && isTerminal(stderr) && !planOnly && !f.dryRun {
 		opts.Planned = func(p *plan.Plan) { bar = newBar(stderr, len(p.Actions)) }

@@ -1,6 +1,6 @@
 // Command auditlog is the auditlog Lambda function: for each audit-log object
 // Databricks delivers to S3 it syncs the objects the new records name
-// (shared/handler.Deps.Auditlog). Build it with -tags lambda.norpc.
+// (shared/handler.Deps.Auditlog). Build it with -tags lambda.norpc,grpcnotrace (make build-functions).
 package main
 
 import (
@@ -17,7 +17,7 @@ import (
 var version = "dev"
 
 func main() {
-	deps, err := handler.Load(context.Background(), handler.Setup{Function: "auditlog", Version: version})
+	deps, err := handler.Load(context.Background(), handler.Setup{Function: "auditlog", Version: version, Objects: handler.NewS3})
 	if err != nil {
 		// Lambda reports the failed init and retries it on the next event.
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "function", "auditlog", "error", err.Error())

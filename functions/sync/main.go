@@ -1,6 +1,6 @@
 // Command sync is the sync Lambda function: on each EventBridge schedule tick
 // it reconciles the whole pair until its deadline (shared/handler.Deps.Sync).
-// Build it with -tags lambda.norpc.
+// Build it with -tags lambda.norpc,grpcnotrace (make build-functions).
 package main
 
 import (

@@ -17,9 +17,19 @@ import (
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// Options configure one apply.
+// Options are one apply: where it writes, what it knows, how it runs.
 type Options struct {
-	Pair   string
+	Pair           string
+	Source, Target resource.Workspace
+	// Kinds are the run's adapters.
+	Kinds []resource.Kind
+	Store ledger.Store
+	// Targets resolves the source keys the plan references to target ids.
+	Targets Targets
+	// Records are the ledger records the plan was made from (their versions
+	// make every ledger write conditional).
+	Records []ledger.Record
+
 	DryRun bool
 	// Concurrency bounds actions in flight; default 8.
 	Concurrency int
@@ -44,10 +54,8 @@ type Targets interface {
 
 // Applier runs plans for one pair.
 type Applier struct {
-	src, tgt resource.Workspace
-	kinds    map[string]resource.Kind
-	store    ledger.Store
-	opts     Options
+	kinds map[string]resource.Kind
+	opts  Options
 
 	mu      sync.Mutex
 	ids     map[resource.Ref]string
@@ -56,9 +64,8 @@ type Applier struct {
 	fatal   error
 }
 
-// New returns an Applier. records are the ledger records the plan was made
-// from (their versions make every ledger write conditional).
-func New(src, tgt resource.Workspace, kinds []resource.Kind, store ledger.Store, base Targets, records []ledger.Record, opts Options) *Applier {
+// New returns an Applier for opts.
+func New(opts Options) *Applier {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
@@ -71,12 +78,12 @@ func New(src, tgt resource.Workspace, kinds []resource.Kind, store ledger.Store,
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &Applier{src: src, tgt: tgt, kinds: map[string]resource.Kind{}, store: store, opts: opts,
-		ids: map[resource.Ref]string{}, base: base, records: map[resource.Ref]ledger.Record{}}
-	for _, k := range kinds {
+	a := &Applier{kinds: map[string]resource.Kind{}, opts: opts,
+		ids: map[resource.Ref]string{}, base: opts.Targets, records: map[resource.Ref]ledger.Record{}}
+	for _, k := range opts.Kinds {
 		a.kinds[k.Name()] = k
 	}
-	for _, r := range records {
+	for _, r := range opts.Records {
 		a.records[resource.Ref{Kind: r.Kind, Key: r.SourceKey}] = r
 	}
 	return a
@@ -211,23 +218,22 @@ func (a *Applier) upsert(ctx context.Context, act *plan.Action) error {
 		a.setID(act.Kind, act.Key, "(known after apply)")
 		return nil
 	}
-	op := string(act.Op)
 	obj := resource.Object{Kind: act.Kind, Key: act.Key, ID: act.TargetID, Name: act.Name, Doc: want}
 	var got resource.Applied
 	if act.Op == plan.Create || act.Replace {
 		if act.Replace {
 			obj.ID = ""
 		}
-		got, err = k.Create(ctx, a.tgt, obj)
+		got, err = k.Create(ctx, a.opts.Target, obj)
 		if err == nil {
 			err = a.finish(ctx, k, got.ID)
 		}
 	} else {
-		got, err = k.Update(ctx, a.tgt, act.TargetID, obj)
+		got, err = k.Update(ctx, a.opts.Target, act.TargetID, obj)
 	}
 	if err != nil {
 		a.markFailed(ctx, act, err)
-		return resource.Errorf(act.Kind, act.Key, op, err)
+		return err
 	}
 	if got.ID == "" {
 		got.ID = act.TargetID
@@ -247,9 +253,9 @@ func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.
 		act.Desired, act.DesiredHash = resource.Doc{}, resource.Hash(resource.Doc{})
 		return nil
 	}
-	raw, err := r.Read(ctx, a.src, act.Source)
+	raw, err := r.Read(ctx, a.opts.Source, act.Source)
 	if err != nil {
-		return resource.Errorf(act.Kind, act.Key, "read source", err)
+		return fmt.Errorf("read source: %w", err)
 	}
 	n := k.Schema().Normalize(raw, func(_, id string) (string, bool) { return id, true })
 	act.Source.Hash = resource.Hash(n.Doc)
@@ -263,7 +269,9 @@ func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.
 
 func (a *Applier) finish(ctx context.Context, k resource.Kind, id string) error {
 	if f, ok := k.(resource.Finisher); ok {
-		return f.AfterCreate(ctx, a.tgt, id, a.opts.Warm)
+		if err := f.AfterCreate(ctx, a.opts.Target, id, a.opts.Warm); err != nil {
+			return fmt.Errorf("created %s, then: %w", id, err)
+		}
 	}
 	return nil
 }
@@ -272,13 +280,16 @@ func (a *Applier) remove(ctx context.Context, act *plan.Action) error {
 	if a.gate() {
 		return nil
 	}
-	if err := a.kinds[act.Kind].Delete(ctx, a.tgt, act.TargetID); err != nil {
-		return resource.Errorf(act.Kind, act.Key, "delete", err)
+	if err := a.kinds[act.Kind].Delete(ctx, a.opts.Target, act.TargetID); err != nil {
+		return err
 	}
 	if act.KeepRecord {
 		return nil
 	}
-	return a.forget(ctx, act.Kind, act.Key)
+	if err := a.forget(ctx, act.Kind, act.Key); err != nil {
+		return fmt.Errorf("deleted, but forgetting its ledger record failed: %w", err)
+	}
+	return nil
 }
 
 // prepay takes the rate tokens an action will spend: a source read when its

@@ -24,6 +24,7 @@ type memKind struct {
 }
 
 func (m *memKind) Name() string             { return "thing" }
+func (m *memKind) Info() resource.Info      { return resource.Info{} }
 func (m *memKind) Schema() *resource.Schema { return &resource.Schema{} }
 func (m *memKind) List(context.Context, resource.Workspace) ([]resource.Object, error) {
 	return nil, nil
@@ -79,8 +80,8 @@ func TestFailedDependencySkipsDependants(t *testing.T) {
 	kind := &memKind{fail: map[string]bool{"a": true}}
 	store := newStore(t)
 	p := &plan.Plan{Actions: []plan.Action{create("a"), create("b", 0), create("c"), create("d", 1)}}
-	ap := apply.New(resource.Workspace{}, resource.Workspace{}, []resource.Kind{kind}, store, noTargets{}, nil,
-		apply.Options{Pair: "p"})
+	ap := apply.New(apply.Options{Kinds: []resource.Kind{kind}, Store: store, Targets: noTargets{},
+		Pair: "p"})
 	if err := ap.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +110,8 @@ func TestDryRunChangesNothing(t *testing.T) {
 	store := newStore(t)
 	p := &plan.Plan{Actions: []plan.Action{create("a"), create("b", 0)},
 		Bindings: []plan.Binding{{Kind: "thing", Key: "z", TargetID: "t-z"}}}
-	ap := apply.New(resource.Workspace{}, resource.Workspace{}, []resource.Kind{kind}, store, noTargets{}, nil,
-		apply.Options{Pair: "p", DryRun: true})
+	ap := apply.New(apply.Options{Kinds: []resource.Kind{kind}, Store: store, Targets: noTargets{},
+		Pair: "p", DryRun: true})
 	if err := ap.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +135,8 @@ func TestCancelledRunStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	p := &plan.Plan{Actions: []plan.Action{create("a"), create("b")}}
-	ap := apply.New(resource.Workspace{}, resource.Workspace{}, []resource.Kind{kind}, newStore(t), noTargets{}, nil,
-		apply.Options{Pair: "p"})
+	ap := apply.New(apply.Options{Kinds: []resource.Kind{kind}, Store: newStore(t), Targets: noTargets{},
+		Pair: "p"})
 	if err := ap.Apply(ctx, p); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -155,8 +156,8 @@ func TestFencedRunStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Actions: []plan.Action{create("a")}}
-	ap := apply.New(resource.Workspace{}, resource.Workspace{}, []resource.Kind{&memKind{}}, store, noTargets{}, nil,
-		apply.Options{Pair: "p", Fence: ledger.Fence{Epoch: 0}})
+	ap := apply.New(apply.Options{Kinds: []resource.Kind{&memKind{}}, Store: store, Targets: noTargets{},
+		Pair: "p", Fence: ledger.Fence{Epoch: 0}})
 	if err := ap.Apply(ctx, p); !errors.Is(err, ledger.ErrFenced) {
 		t.Fatalf("err = %v, want ErrFenced", err)
 	}

@@ -24,7 +24,7 @@ func (a *Applier) put(ctx context.Context, act *plan.Action, got resource.Applie
 		rec.Attrs = act.Attrs
 	}
 	if err := a.write(ctx, rec); err != nil {
-		return fmt.Errorf("%s %s %s applied, but recording it failed: %w", act.Op, act.Kind, act.Key, err)
+		return fmt.Errorf("applied, but recording it failed: %w", err)
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func (a *Applier) current(kind, key string) ledger.Record {
 
 // write puts rec conditionally on the version this run last saw.
 func (a *Applier) write(ctx context.Context, rec ledger.Record) error {
-	saved, err := a.store.Put(ctx, a.opts.Pair, rec, a.opts.Fence)
+	saved, err := a.opts.Store.Put(ctx, a.opts.Pair, rec, a.opts.Fence)
 	if err != nil {
 		return err
 	}
@@ -69,8 +69,8 @@ func (a *Applier) forget(ctx context.Context, kind, key string) error {
 	if rec.Version == 0 {
 		return nil
 	}
-	if err := a.store.Delete(ctx, a.opts.Pair, kind, key, rec.Version, a.opts.Fence); err != nil {
-		return fmt.Errorf("forget %s %s: %w", kind, key, err)
+	if err := a.opts.Store.Delete(ctx, a.opts.Pair, kind, key, rec.Version, a.opts.Fence); err != nil {
+		return err
 	}
 	a.mu.Lock()
 	delete(a.records, resource.Ref{Kind: kind, Key: key})
@@ -99,7 +99,7 @@ func (a *Applier) record(ctx context.Context, p *plan.Plan) error {
 	}
 	for _, r := range p.Forget {
 		if err := a.forget(ctx, r.Kind, r.SourceKey); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("forget %s %s: %w", r.Kind, r.SourceKey, err))
 		}
 	}
 	err := errors.Join(errs...)

@@ -45,7 +45,7 @@ func scanGenerated(b *testing.B, r io.Reader, peak uint64) (int, uint64) {
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.HeapAlloc)
 	}
-	sum, err := Scan(b.Context(), r, Options{SourceWorkspaceID: sampleWorkspace}, func(e Entry) error {
+	sum, err := Scan(b.Context(), r, Options{SourceWorkspaceID: sampleWorkspace, Events: testEvents}, func(e Entry) error {
 		if e.Class == Relevant {
 			_ = e.Record.ID()
 		}

@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	wantKeys, _ := Map(want)
+	wantKeys, _ := testEvents.Map(want)
 
 	f.Fuzz(func(t *testing.T, garbage []byte) {
 		drain(t, garbage)
@@ -71,7 +71,7 @@ func drain(t *testing.T, data []byte) map[string][][]Key {
 		case err != nil:
 			return ids
 		}
-		keys, class := Options{}.Classify(rec)
+		keys, class := Options{Events: testEvents}.Classify(rec)
 		if class > Foreign || (class == Relevant) != (len(keys) > 0) {
 			t.Fatalf("record %q: class %v with keys %v", data, class, keys)
 		}

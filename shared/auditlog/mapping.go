@@ -2,24 +2,18 @@ package auditlog
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/drsync/drsync/shared/connect"
-	"github.com/drsync/drsync/shared/resource/kinds"
+	"github.com/drsync/drsync/shared/config"
 )
 
-// Path is the Key kind of a workspace path whose kind the record does not
-// tell (the workspace and workspaceFiles services log files and notebooks
-// alike): "whatever is at this path" in the source, a notebook, a file or a
-// directory (meaning its subtree). The engine resolves it with get-status; a
-// path missing in the source means: delete what drsync manages there.
-const Path = "path"
-
-// Key names one object an incremental sync must reconcile: a kind from
-// package kinds (or Path) and the object's key in the source workspace — its
-// path without the /Workspace prefix, or its source id. A directory key stands
-// for the directory and its whole subtree.
+// Key names one object an incremental sync must reconcile: a kind (or
+// resource.KindPath, whatever is at a path) and the object's key in the
+// source workspace — its path without the /Workspace prefix, or its source
+// id. A folder key stands for the folder and its whole subtree.
 type Key struct {
 	Kind string `json:"kind"`
 	Key  string `json:"key"`
@@ -68,6 +62,9 @@ type Options struct {
 	// (by workspaceId, else orgId) Foreign. Records carrying neither id are
 	// kept: the object's S3 partition already routed them.
 	SourceWorkspaceID string
+	// Events are the event tables of the kinds drsync copies (the kind
+	// adapters declare them); with none, every record is Ignored.
+	Events *Table
 }
 
 // Classify says what rec means and which keys it names: first Foreign (when
@@ -79,35 +76,71 @@ func (o Options) Classify(rec *Record) ([]Key, Class) {
 			return nil, Foreign
 		}
 	}
-	return Map(rec)
+	return o.Events.Map(rec)
+}
+
+// Rule maps one audited event to the keys it names and its class.
+type Rule func(*Record) ([]Key, Class)
+
+// Events is one kind's event table: lower-case "service/action" → Rule.
+type Events map[string]Rule
+
+// Table is every kind's event table in one, and the services they cover.
+type Table struct {
+	rules    map[string]Rule
+	services map[string]bool
+}
+
+// NewTable merges event tables. A service is copied when any table names
+// one of its actions: its other actions are then Unknown, not Ignored.
+func NewTable(tables ...Events) *Table {
+	t := &Table{rules: map[string]Rule{}, services: map[string]bool{}}
+	for _, events := range tables {
+		for name, r := range events {
+			t.rules[name] = r
+			service, _, _ := strings.Cut(name, "/")
+			t.services[service] = true
+		}
+	}
+	return t
+}
+
+// Names lists the events the table has a rule for, sorted.
+func (t *Table) Names() []string {
+	if t == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(t.rules))
 }
 
 // Map maps a record to the keys it names, by the event tables of the
 // reference (databricks-api.md §5.3). Records sent by drsync itself are Own
 // and records whose statusCode is not 200 are Failed, whatever their event.
 // A move or rename names both the old key (to delete) and the new one (to
-// create), old first.
-func Map(rec *Record) ([]Key, Class) {
+// create), old first. A nil table ignores every record.
+func (t *Table) Map(rec *Record) ([]Key, Class) {
 	switch {
 	case isOwn(rec.UserAgent):
 		return nil, Own
 	case rec.StatusCode != 200:
 		return nil, Failed
+	case t == nil:
+		return nil, Ignored
 	}
 	service := strings.ToLower(rec.ServiceName)
 	action := strings.ToLower(rec.ActionName)
-	if r, ok := rules[service+"/"+action]; ok {
+	if r, ok := t.rules[service+"/"+action]; ok {
 		return r(rec)
 	}
-	if !copiedServices[service] || isACL(action) {
+	if !t.services[service] || isACL(action) {
 		return nil, Ignored
 	}
 	return nil, Unknown
 }
 
 // ownToken starts the User-Agent product token of drsync's SDK clients
-// ("drsync/<version> databricks-sdk-go/…", see connect.setProduct).
-var ownToken = connect.Product + "/"
+// ("drsync/<version> databricks-sdk-go/…").
+var ownToken = config.Product + "/"
 
 // isOwn reports whether a User-Agent carries drsync's product token.
 func isOwn(ua string) bool {
@@ -127,14 +160,11 @@ func isACL(action string) bool {
 		action == "changepermissions" || action == "transferobjectownership"
 }
 
-// rule maps one event to keys.
-type rule func(*Record) ([]Key, Class)
+// Ignore is the rule of events that change nothing drsync copies.
+func Ignore(*Record) ([]Key, Class) { return nil, Ignored }
 
-// ignore is the rule of events that change nothing drsync copies.
-func ignore(*Record) ([]Key, Class) { return nil, Ignored }
-
-// named returns Relevant with ks, or Unresolved when a key could not be built.
-func named(ks ...Key) ([]Key, Class) {
+// Named returns Relevant with ks, or Unresolved when a key could not be built.
+func Named(ks ...Key) ([]Key, Class) {
 	for _, k := range ks {
 		if k.Key == "" {
 			return nil, Unresolved
@@ -143,8 +173,8 @@ func named(ks ...Key) ([]Key, Class) {
 	return ks, Relevant
 }
 
-// param returns the first of names present in rec's parameters.
-func param(rec *Record, names ...string) string {
+// Param returns the first of names present (and not empty) in rec's parameters.
+func Param(rec *Record, names ...string) string {
 	for _, n := range names {
 		if v, ok := rec.Param(n); ok && v != "" {
 			return v
@@ -153,14 +183,14 @@ func param(rec *Record, names ...string) string {
 	return ""
 }
 
-// byParam maps an event naming one object by an id parameter.
-func byParam(kind string, names ...string) rule {
-	return func(rec *Record) ([]Key, Class) { return named(Key{kind, param(rec, names...)}) }
+// ByParam maps an event naming one object by an id parameter.
+func ByParam(kind string, names ...string) Rule {
+	return func(rec *Record) ([]Key, Class) { return Named(Key{kind, Param(rec, names...)}) }
 }
 
-// byResult maps a create whose new id is only in response.result.
-func byResult(kind string, names ...string) rule {
-	return func(rec *Record) ([]Key, Class) { return named(Key{kind, resultID(rec.Result, names...)}) }
+// ByResult maps a create whose new id is only in response.result.
+func ByResult(kind string, names ...string) Rule {
+	return func(rec *Record) ([]Key, Class) { return Named(Key{kind, resultID(rec.Result, names...)}) }
 }
 
 // resultID reads the first of names from a result document, without regard
@@ -192,10 +222,10 @@ func plainValue(v any) string {
 	return ""
 }
 
-// cleanPath makes a workspace path a source key: the /Workspace prefix
+// CleanPath makes a workspace path a source key: the /Workspace prefix
 // dropped (paths arrive with and without it), no trailing slash. A path that
 // is not absolute gives "" (unresolved).
-func cleanPath(p string) string {
+func CleanPath(p string) string {
 	p = strings.TrimSpace(p)
 	if rest, ok := strings.CutPrefix(p, "/Workspace"); ok && (rest == "" || rest[0] == '/') {
 		p = rest
@@ -214,7 +244,7 @@ func cleanPath(p string) string {
 
 // joinPath joins a parent path and a name; "" when either is missing.
 func joinPath(parent, name string) string {
-	parent = cleanPath(parent)
+	parent = CleanPath(parent)
 	if parent == "" || name == "" || strings.Contains(name, "/") {
 		return ""
 	}
@@ -224,59 +254,30 @@ func joinPath(parent, name string) string {
 	return parent + "/" + name
 }
 
-// assetKind is the kind of a notebook-service object: the notebook service
-// also logs workspace files, marked assetType "file".
-func assetKind(rec *Record) string {
-	switch t, _ := rec.Param("assetType"); {
-	case t == "" || strings.EqualFold(t, "notebook"):
-		return kinds.Notebook
-	case strings.EqualFold(t, "file"):
-		return kinds.File
-	default:
-		return Path
-	}
+// KindOf says which kind of object an event names (the notebook service logs
+// notebooks and files alike, telling them apart by a parameter).
+type KindOf func(*Record) string
+
+// Fixed is the KindOf of events about one kind.
+func Fixed(kind string) KindOf { return func(*Record) string { return kind } }
+
+// At maps an event naming one object by path.
+func At(kind KindOf, names ...string) Rule {
+	return func(rec *Record) ([]Key, Class) { return Named(Key{kind(rec), CleanPath(Param(rec, names...))}) }
 }
 
-// objectAt maps a notebook-service event naming one object by path.
-func objectAt(names ...string) rule {
+// Moved maps a move: the old key and the new one.
+func Moved(kind KindOf, oldName, newName string) Rule {
 	return func(rec *Record) ([]Key, Class) {
-		return named(Key{assetKind(rec), cleanPath(param(rec, names...))})
+		k := kind(rec)
+		return Named(Key{k, CleanPath(Param(rec, oldName))}, Key{k, CleanPath(Param(rec, newName))})
 	}
 }
 
-// at maps an event naming one object of a fixed kind by path.
-func at(kind string, names ...string) rule {
-	return func(rec *Record) ([]Key, Class) { return named(Key{kind, cleanPath(param(rec, names...))}) }
-}
-
-// moved maps a move: the old key and the new one. Kind "" means assetKind.
-func moved(kind string, oldName, newName string) rule {
+// Renamed maps a rename within a folder: parentPath/oldName → parentPath/newName.
+func Renamed(kind KindOf) Rule {
 	return func(rec *Record) ([]Key, Class) {
-		k := kind
-		if k == "" {
-			k = assetKind(rec)
-		}
-		return named(Key{k, cleanPath(param(rec, oldName))}, Key{k, cleanPath(param(rec, newName))})
+		parent, k := Param(rec, "parentPath"), kind(rec)
+		return Named(Key{k, joinPath(parent, Param(rec, "oldName"))}, Key{k, joinPath(parent, Param(rec, "newName"))})
 	}
-}
-
-// renamed maps renameNotebook: parentPath/oldName → parentPath/newName.
-func renamed(rec *Record) ([]Key, Class) {
-	parent, k := param(rec, "parentPath"), assetKind(rec)
-	return named(Key{k, joinPath(parent, param(rec, "oldName"))}, Key{k, joinPath(parent, param(rec, "newName"))})
-}
-
-// jobClusterSources are cluster_source values of clusters that drsync never
-// copies (launched for job runs, pipelines, SQL).
-var jobClusterSources = map[string]bool{"JOB": true, "PIPELINE": true, "PIPELINE_MAINTENANCE": true, "SQL": true, "MODELS": true}
-
-// clusterCreate maps clusters/create, skipping clusters launched for job runs
-// (created by System-User, or marked by cluster_source / cluster_creator).
-func clusterCreate(rec *Record) ([]Key, Class) {
-	if strings.EqualFold(rec.UserEmail, "System-User") ||
-		jobClusterSources[strings.ToUpper(param(rec, "cluster_source"))] ||
-		strings.EqualFold(param(rec, "cluster_creator"), "JOB_LAUNCHER") {
-		return nil, Ignored
-	}
-	return byResult(kinds.Cluster, "cluster_id", "clusterId")(rec)
 }

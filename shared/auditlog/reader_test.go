@@ -243,7 +243,7 @@ func TestLenientShapes(t *testing.T) {
 	if r.RequestID != "123" || r.OrgID != "1234" || r.Workspace() != "5678" || r.Timestamp != 1727354712345 || r.StatusCode != 200 {
 		t.Errorf("record = %+v", r)
 	}
-	if keys, class := Map(r); class != Relevant || len(keys) != 1 || keys[0] != (Key{"job", "9007199254740993"}) {
+	if keys, class := testEvents.Map(r); class != Relevant || len(keys) != 1 || keys[0] != (Key{"job", "9007199254740993"}) {
 		t.Errorf("Map = %v, %v", keys, class)
 	}
 	noResponse := `{"serviceName":"jobs","actionName":"delete","requestParams":null,"response":null,"timestamp":1.727354712345e12}`
@@ -251,7 +251,7 @@ func TestLenientShapes(t *testing.T) {
 	if len(recs) != 1 || recs[0].StatusCode != 0 || len(recs[0].Params) != 0 || recs[0].Timestamp != 1727354712345 {
 		t.Fatalf("null params/response: %+v", recs)
 	}
-	if _, class := Map(recs[0]); class != Failed {
+	if _, class := testEvents.Map(recs[0]); class != Failed {
 		t.Errorf("record without a response: class %v, want failed", class)
 	}
 }

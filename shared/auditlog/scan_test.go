@@ -42,7 +42,7 @@ func scanKeys(t *testing.T, data []byte, o Options) ([]Key, Summary) {
 // TestScanSample protects the end-to-end reading of the reference sample:
 // the keys an incremental sync gets from it, and the counts it reports.
 func TestScanSample(t *testing.T) {
-	keys, sum := scanKeys(t, readSample(t), Options{SourceWorkspaceID: sampleWorkspace})
+	keys, sum := scanKeys(t, readSample(t), Options{SourceWorkspaceID: sampleWorkspace, Events: testEvents})
 	want := []Key{
 		{"notebook", "/Users/alice@example.com/etl/ingest_orders"},
 		{"notebook", "/Users/alice@example.com/etl/ingest_orders"}, {"notebook", "/Shared/etl/ingest_orders"},
@@ -60,7 +60,7 @@ func TestScanSample(t *testing.T) {
 	if !reflect.DeepEqual(sum, wantSum) {
 		t.Errorf("summary = %+v, want %+v", sum, wantSum)
 	}
-	_, foreign := scanKeys(t, readSample(t), Options{SourceWorkspaceID: "42"})
+	_, foreign := scanKeys(t, readSample(t), Options{SourceWorkspaceID: "42", Events: testEvents})
 	if foreign.Foreign != 10 || foreign.Relevant != 0 {
 		t.Errorf("another source workspace: summary %+v, want all 10 foreign", foreign)
 	}
@@ -78,7 +78,7 @@ func TestScanMalformedCounted(t *testing.T) {
 			data = append(data, "{broken\n"...)
 		}
 	}
-	_, sum := scanKeys(t, data, Options{})
+	_, sum := scanKeys(t, data, Options{Events: testEvents})
 	if sum.Records != 10 || sum.Relevant != 8 || sum.Malformed != 4 || !slices.Equal(sum.MalformedLines, []int{2, 6, 10, 14}) {
 		t.Errorf("summary = %+v", sum)
 	}
@@ -100,7 +100,7 @@ func TestRedeliveryDedupe(t *testing.T) {
 
 	fresh := func(data []byte) []int {
 		var lines []int
-		_, err := Scan(t.Context(), bytes.NewReader(data), Options{}, func(e Entry) error {
+		_, err := Scan(t.Context(), bytes.NewReader(data), Options{Events: testEvents}, func(e Entry) error {
 			isNew, err := store.MarkProcessed(t.Context(), "pair", e.Record.ID(), time.Hour)
 			if isNew {
 				lines = append(lines, e.Record.Line)
@@ -158,7 +158,7 @@ func TestOwnWritesRealUserAgent(t *testing.T) {
 	t.Logf("User-Agent on the wire: %s", ua)
 	line := `{"serviceName":"jobs","actionName":"create","requestId":"r","timestamp":1,` +
 		`"userAgent":` + quote(ua) + `,"response":{"statusCode":200,"result":"{\"job_id\":1}"}}` + "\n" + validLine + "\n"
-	_, sum := scanKeys(t, []byte(line), Options{})
+	_, sum := scanKeys(t, []byte(line), Options{Events: testEvents})
 	if sum.Own != 1 || sum.Relevant != 1 {
 		t.Errorf("UA %q: summary %+v, want 1 own and 1 relevant", ua, sum)
 	}
@@ -173,7 +173,7 @@ func quote(s string) string {
 func TestScanStops(t *testing.T) {
 	stop := errors.New("stop")
 	calls := 0
-	sum, err := Scan(t.Context(), bytes.NewReader(readSample(t)), Options{}, func(Entry) error {
+	sum, err := Scan(t.Context(), bytes.NewReader(readSample(t)), Options{Events: testEvents}, func(Entry) error {
 		calls++
 		if calls == 3 {
 			return stop
@@ -185,10 +185,10 @@ func TestScanStops(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := Scan(ctx, bytes.NewReader(readSample(t)), Options{}, func(Entry) error { return nil }); !errors.Is(err, context.Canceled) {
+	if _, err := Scan(ctx, bytes.NewReader(readSample(t)), Options{Events: testEvents}, func(Entry) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
 	}
-	if _, err := Scan(t.Context(), bytes.NewReader([]byte{0x1f, 0x8b, 1}), Options{}, func(Entry) error { return nil }); err == nil {
+	if _, err := Scan(t.Context(), bytes.NewReader([]byte{0x1f, 0x8b, 1}), Options{Events: testEvents}, func(Entry) error { return nil }); err == nil {
 		t.Error("broken gzip object: no error")
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"time"
 )
 
@@ -24,7 +23,9 @@ type Config struct {
 	Pair   string   `json:"pair"`
 	Source Endpoint `json:"source"`
 	Target Endpoint `json:"target"`
-	// Resources are the kinds to sync (Resource* constants); omitted means all.
+	// Resources names the kinds to sync, as --resources does ("notebooks",
+	// "jobs"); omitted means all. The kind adapters own the names, so they
+	// are checked where the kinds are chosen (engine.OptionsFor).
 	Resources []string `json:"resources"`
 	// Include and Exclude are workspace path globs: "*" within a segment, "**"
 	// any number of segments. A path is in scope when it matches an include
@@ -44,6 +45,11 @@ type Config struct {
 	Replication Replication `json:"replication"`
 	Ledger      Ledger      `json:"ledger"`
 }
+
+// Check is a validation beyond Validate that needs more than the config
+// knows (which resource names exist); it returns *FieldError values joined,
+// which Load and Parse locate in the file like their own.
+type Check func(*Config) error
 
 // Endpoint is one workspace: its URL and where its credentials come from.
 type Endpoint struct {
@@ -130,38 +136,16 @@ type Ledger struct {
 	Path string `json:"path"`
 }
 
-// Resource kind names accepted in "resources".
-const (
-	ResourcePolicies    = "policies"
-	ResourcePools       = "pools"
-	ResourceClusters    = "clusters"
-	ResourceDirectories = "directories"
-	ResourceNotebooks   = "notebooks"
-	ResourceFiles       = "files"
-	ResourceJobs        = "jobs"
-)
-
-// resourceOrder is every kind in dependency order (DESIGN §3): what others
-// reference comes first, so Kinds can be applied front to back.
-var resourceOrder = []string{
-	ResourcePolicies, ResourcePools, ResourceClusters,
-	ResourceDirectories, ResourceNotebooks, ResourceFiles, ResourceJobs,
-}
-
-// AllResources returns every resource kind name in dependency order.
-func AllResources() []string { return slices.Clone(resourceOrder) }
-
 // Default returns drsync's built-in defaults as a complete, valid example pair.
 // Parse starts from the same values but clears the pair's identity (name,
 // endpoints, path map, bucket pairs), so a file must always name its own
 // workspaces and can never fall back to an example host.
 func Default() *Config {
 	return &Config{
-		Pair:      "dev-to-dr",
-		Source:    Endpoint{Host: "https://dev.cloud.databricks.com", Auth: Auth{Type: AuthPAT, TokenEnv: EnvSourceToken}},
-		Target:    Endpoint{Host: "https://dr.cloud.databricks.com", Auth: Auth{Type: AuthPAT, TokenEnv: EnvTargetToken}},
-		Resources: []string{ResourceNotebooks, ResourceFiles, ResourceJobs, ResourceClusters, ResourcePools, ResourcePolicies},
-		Include:   []string{"/Users/**", "/Shared/**"},
+		Pair:    "dev-to-dr",
+		Source:  Endpoint{Host: "https://dev.cloud.databricks.com", Auth: Auth{Type: AuthPAT, TokenEnv: EnvSourceToken}},
+		Target:  Endpoint{Host: "https://dr.cloud.databricks.com", Auth: Auth{Type: AuthPAT, TokenEnv: EnvTargetToken}},
+		Include: []string{"/Users/**", "/Shared/**"},
 		// Git folders are owned by their remote, and trash is not worth a copy.
 		Exclude:     []string{"/Repos/**", "**/.Trash/**", "/Users/*/.Trash/**"},
 		WarmDR:      WarmDR{PauseJobs: true, TerminateClusters: true, PinClusters: true, PoolMinIdleZero: true},
@@ -187,53 +171,35 @@ func base() *Config {
 	return c
 }
 
-// Load reads, parses and validates the config file at path.
+// Load reads, parses and validates the config file at path, with checks.
 // Errors: the read error, or everything Parse reports.
-func Load(path string) (*Config, error) {
+func Load(path string, checks ...Check) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, path)
+	return Parse(data, path, checks...)
 }
 
-// Parse decodes data (named name in messages) onto the defaults and validates it.
+// Parse decodes data (named name in messages) onto the defaults and validates
+// it, then runs checks.
 // Errors, all joined and each prefixed "name:line:col: field: ": JSON syntax,
 // unknown or duplicate fields, literal secrets, type mismatches, bad durations,
-// and every Validate problem. The error's parts are *FieldError.
-func Parse(data []byte, name string) (*Config, error) {
+// every Validate problem and every check's. The error's parts are *FieldError.
+func Parse(data []byte, name string, checks ...Check) (*Config, error) {
 	c := base()
 	idx, err := decode(data, name, c)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Validate(); err != nil {
+	errs := []error{c.Validate()}
+	for _, check := range checks {
+		errs = append(errs, check(c))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, idx.locate(err)
 	}
 	return c, nil
-}
-
-// Kinds returns the resource kinds to sync, deduplicated, in dependency order,
-// with "directories" added whenever notebooks or files are synced (they cannot
-// be imported without their parent folders). No resources means all of them.
-func (c *Config) Kinds() []string {
-	want := map[string]bool{}
-	for _, r := range c.Resources {
-		want[r] = true
-	}
-	if len(c.Resources) == 0 {
-		return AllResources()
-	}
-	if want[ResourceNotebooks] || want[ResourceFiles] {
-		want[ResourceDirectories] = true
-	}
-	var kinds []string
-	for _, k := range resourceOrder {
-		if want[k] {
-			kinds = append(kinds, k)
-		}
-	}
-	return kinds
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string ("60s").

@@ -180,29 +180,6 @@ func TestDefaultRoundTrip(t *testing.T) {
 	}
 }
 
-func TestKinds(t *testing.T) {
-	tests := []struct {
-		resources []string
-		want      []string
-	}{
-		{nil, []string{"policies", "pools", "clusters", "directories", "notebooks", "files", "jobs"}},
-		{[]string{"jobs", "notebooks"}, []string{"directories", "notebooks", "jobs"}},
-		{[]string{"files"}, []string{"directories", "files"}},
-		{[]string{"clusters", "policies", "pools"}, []string{"policies", "pools", "clusters"}},
-		{[]string{"directories"}, []string{"directories"}},
-		{[]string{"jobs", "jobs"}, []string{"jobs"}},
-	}
-	for _, tt := range tests {
-		c := &Config{Resources: tt.resources}
-		if got := c.Kinds(); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Kinds(%v) = %v, want %v", tt.resources, got, tt.want)
-		}
-	}
-	if got := Default().Kinds(); len(got) != 7 {
-		t.Errorf("Default().Kinds() = %v, want all seven with directories implied", got)
-	}
-}
-
 func TestFieldErrorFormat(t *testing.T) {
 	tests := []struct {
 		e    FieldError

@@ -1,5 +1,9 @@
 package config
 
+// Product is the User-Agent product name of drsync's requests
+// ("drsync/<version>"): how the audit-log reader tells drsync's own writes.
+const Product = "drsync"
+
 // Environment variables drsync reads. The CLI and the Lambda functions use the
 // same names, so one runbook line works for both.
 const (

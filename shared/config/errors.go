@@ -111,10 +111,15 @@ func (x *index) decodeError(err error) error {
 	return &FieldError{File: x.name, Msg: err.Error()}
 }
 
-// flatten unpacks an errors.Join result into its parts.
+// flatten unpacks an errors.Join result (joins of joins too) into its parts.
 func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
 	}
-	return []error{err}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	return out
 }

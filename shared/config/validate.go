@@ -167,19 +167,16 @@ func checkEnvName(p *problems, field, value string) {
 	}
 }
 
-// checkResources refuses unknown and repeated kind names and an explicit empty list.
+// checkResources refuses repeated names and an explicit empty list; the names
+// themselves are checked against the kinds where they are chosen.
 func checkResources(p *problems, resources []string) {
 	if resources != nil && len(resources) == 0 {
 		p.add("resources", "empty; omit the field to sync every kind")
 	}
 	seen := map[string]bool{}
 	for i, r := range resources {
-		field := fmt.Sprintf("resources[%d]", i)
-		switch {
-		case !slices.Contains(resourceOrder, r):
-			p.add(field, "unknown resource %q (want one of %s)", r, strings.Join(resourceOrder, ", "))
-		case seen[r]:
-			p.add(field, "duplicate resource %q", r)
+		if seen[r] {
+			p.add(fmt.Sprintf("resources[%d]", i), "duplicate resource %q", r)
 		}
 		seen[r] = true
 	}

@@ -55,7 +55,6 @@ func TestValidateMessages(t *testing.T) {
 		}, `target.auth.token_env: not used by auth type "secret"`},
 
 		{"resources empty", func(c *Config) { c.Resources = []string{} }, "resources: empty; omit the field to sync every kind"},
-		{"resources unknown", func(c *Config) { c.Resources = []string{"jobs", "repos"} }, `resources[1]: unknown resource "repos" (want one of policies, pools, clusters, directories, notebooks, files, jobs)`},
 		{"resources duplicate", func(c *Config) { c.Resources = []string{"jobs", "pools", "jobs"} }, `resources[2]: duplicate resource "jobs"`},
 
 		{"include empty", func(c *Config) { c.Include = []string{""} }, `include[0]: bad glob "": empty pattern`},

@@ -132,3 +132,32 @@ func TestAWSConfigNeedsRegion(t *testing.T) {
 		t.Errorf("AWSConfig without a region = %v, want an error naming AWS_REGION", err)
 	}
 }
+
+// A function's config comes from what Lambda puts in the environment alone:
+// region and the role's credentials, the endpoint override too; missing
+// ones are named.
+func TestLambdaAWSConfig(t *testing.T) {
+	moto := awstest.Start(t)
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
+		"AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "tok", config.EnvAWSEndpoint: moto.URL()}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := connect.LambdaAWSConfig(connect.AWSOptions{Getenv: getenv, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dynamodb.NewFromConfig(cfg).ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
+		t.Errorf("ListTables through the environment's config: %v", err)
+	}
+	if creds, _ := cfg.Credentials.Retrieve(t.Context()); creds.SessionToken != "tok" {
+		t.Errorf("session token %q, want the environment's", creds.SessionToken)
+	}
+	for _, unset := range []string{"AWS_REGION", "AWS_SECRET_ACCESS_KEY"} {
+		saved := env[unset]
+		delete(env, unset)
+		_, err := connect.LambdaAWSConfig(connect.AWSOptions{Getenv: getenv})
+		if err == nil || !strings.Contains(err.Error(), unset) {
+			t.Errorf("without %s: err = %v, want it named", unset, err)
+		}
+		env[unset] = saved
+	}
+}

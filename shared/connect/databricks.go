@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/databricks/databricks-sdk-go"
 	sdkconfig "github.com/databricks/databricks-sdk-go/config"
 
 	"github.com/drsync/drsync/shared/config"
@@ -66,14 +65,11 @@ func OptionsFrom(c *config.Config, version string) Options {
 // validated config.
 //
 // PAT and profile-with-token clients are built without a network call. For
-// OAuth M2M the SDK (v0.118.0) wires the serving data plane eagerly and so
-// fetches <host>/oidc/.well-known/oauth-authorization-server while the client
-// is built; a failure there is swallowed and retried on the first API call,
-// but a host refusing connections holds construction for up to RetryTimeout.
+// OAuth M2M the token is fetched on the first API call.
 // Errors: an unknown side, an empty host, a missing or ambiguous credential
 // (naming the variable to set), an unreadable profile or one for another host,
 // an invalid version, or the SDK refusing the configuration.
-func Workspace(ctx context.Context, side string, ep config.Endpoint, opts Options) (*databricks.WorkspaceClient, error) {
+func Workspace(ctx context.Context, side string, ep config.Endpoint, opts Options) (*Client, error) {
 	if side != Source && side != Target {
 		return nil, fmt.Errorf("connect: unknown side %q (want %q or %q)", side, Source, Target)
 	}
@@ -92,7 +88,7 @@ func label(side, host string) string {
 	return side + " workspace " + host
 }
 
-func workspace(ctx context.Context, side string, ep config.Endpoint, opts Options) (*databricks.WorkspaceClient, error) {
+func workspace(ctx context.Context, side string, ep config.Endpoint, opts Options) (*Client, error) {
 	if ep.Host == "" {
 		// The SDK would otherwise fall back to nothing at all and fail later
 		// with "host is required for PAT authentication".
@@ -113,7 +109,7 @@ func workspace(ctx context.Context, side string, ep config.Endpoint, opts Option
 	if err != nil {
 		return nil, err
 	}
-	w, err := databricks.NewWorkspaceClient(cfg)
+	w, err := NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -125,9 +121,9 @@ func workspace(ctx context.Context, side string, ep config.Endpoint, opts Option
 // sdkConfig turns the resolved credential into an explicit SDK config.
 // Loaders is what keeps the environment out: the SDK's default loaders read
 // every DATABRICKS_* variable and ~/.databrickscfg into fields left empty.
-func sdkConfig(host string, r resolved, opts Options) (*databricks.Config, error) {
+func sdkConfig(host string, r resolved, opts Options) (*sdkconfig.Config, error) {
 	d := config.Default()
-	cfg := &databricks.Config{
+	cfg := &sdkconfig.Config{
 		Host:                host,
 		RetryTimeoutSeconds: seconds(opts.RetryTimeout, d.RetryTimeout.Duration),
 		HTTPTimeoutSeconds:  seconds(opts.HTTPTimeout, d.HTTPTimeout.Duration),
@@ -154,7 +150,7 @@ func sdkConfig(host string, r resolved, opts Options) (*databricks.Config, error
 // pair's host and limits stay). The profile must belong to the pair's host:
 // a profile for another workspace would send one side's writes to the other.
 // Errors: unreadable file, missing profile, host mismatch.
-func profileConfig(cfg *databricks.Config, profile, file string) (*databricks.Config, error) {
+func profileConfig(cfg *sdkconfig.Config, profile, file string) (*sdkconfig.Config, error) {
 	values, path, err := readProfile(profile, file)
 	if err != nil {
 		return nil, err

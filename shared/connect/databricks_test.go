@@ -15,10 +15,21 @@ import (
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/emulator"
-	"github.com/drsync/drsync/shared/emulator/emutest"
 )
 
 const testVersion = "1.2.3-test"
+
+// startEmulator serves an emulated workspace until the test ends (emutest
+// cannot be used here: it builds its clients with this package).
+func startEmulator(t *testing.T, opts emulator.Options) *emulator.Server {
+	t.Helper()
+	srv := emulator.New(opts)
+	if err := srv.Start(); err != nil {
+		t.Fatalf("start emulator: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
 
 // recorder is a transport that remembers the headers of every request.
 type recorder struct {
@@ -58,7 +69,7 @@ func testOptions() Options {
 // TestPATAgainstEmulator builds a client from a config auth block and proves it
 // talks to the emulator with the token and a drsync User-Agent.
 func TestPATAgainstEmulator(t *testing.T) {
-	srv, _ := emutest.Start(t, emulator.Options{UserName: "dr-admin@example.com"})
+	srv := startEmulator(t, emulator.Options{UserName: "dr-admin@example.com"})
 	t.Setenv("EMU_TOKEN", srv.Token())
 	rec := &recorder{}
 	opts := testOptions()
@@ -113,8 +124,8 @@ func ambient(t *testing.T) {
 // TestAmbientEnvironmentDoesNotLeak builds both sides of a pair, each against
 // its own emulator with its own token, under a hostile DATABRICKS_* environment.
 func TestAmbientEnvironmentDoesNotLeak(t *testing.T) {
-	src, _ := emutest.Start(t, emulator.Options{Token: "dapi-source"})
-	tgt, _ := emutest.Start(t, emulator.Options{Token: "dapi-target"})
+	src := startEmulator(t, emulator.Options{Token: "dapi-source"})
+	tgt := startEmulator(t, emulator.Options{Token: "dapi-target"})
 	ambient(t)
 	t.Setenv(config.EnvSourceToken, "dapi-source")
 	t.Setenv(config.EnvTargetToken, "dapi-target")
@@ -203,7 +214,7 @@ func writeProfile(t *testing.T, body string) string {
 }
 
 func TestProfileAgainstEmulator(t *testing.T) {
-	srv, _ := emutest.Start(t, emulator.Options{})
+	srv := startEmulator(t, emulator.Options{})
 	ambient(t)
 	opts := testOptions()
 	opts.ConfigFile = writeProfile(t, "[dr]\nhost = "+srv.URL()+"\ntoken = "+srv.Token()+"\n")

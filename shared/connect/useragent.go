@@ -6,10 +6,9 @@ import (
 	"sync"
 
 	"github.com/databricks/databricks-sdk-go/useragent"
-)
 
-// Product is the User-Agent product name of drsync's requests.
-const Product = "drsync"
+	"github.com/drsync/drsync/shared/config"
+)
 
 // product guards the SDK's process-global product setting. The SDK reads it on
 // every request without a lock, so it is written only when it changes (once
@@ -35,7 +34,7 @@ func setProduct(version string) (err error) {
 			err = fmt.Errorf("user agent version %q: %v", version, p)
 		}
 	}()
-	useragent.WithProduct(Product, version)
+	useragent.WithProduct(config.Product, version)
 	product.version = version
 	return nil
 }

@@ -43,7 +43,6 @@ import (
 	"github.com/drsync/drsync/shared/ledger/bolt"
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
-	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // The estate of the issue, and the same estate at a tenth of every count.
@@ -345,25 +344,18 @@ func (p *benchPair) workspaces(b *testing.B, rps int) clientPair {
 	return c
 }
 
-// options mirrors cmd/drsync's engineOptions for the default config with the
-// given rate limits.
+// options are what cmd/drsync runs with for the default config with the given
+// rate limits (engine.OptionsFor), fresh kinds for each run.
 func options(limits config.RateLimits, planned func(*plan.Plan)) engine.Options {
 	cfg := config.Default()
-	ks, pulled, err := kinds.Select("")
+	cfg.Pair, cfg.RateLimits = "bench", limits
+	o, err := engine.OptionsFor(cfg)
 	if err != nil {
-		panic(err) // the empty selection is every kind
+		panic(err) // the default config selects every kind
 	}
-	return engine.Options{
-		Pair: "bench", Kinds: ks, Pulled: pulled,
-		Warm: resource.WarmPolicy{PauseJobs: cfg.WarmDR.PauseJobs, TerminateClusters: cfg.WarmDR.TerminateClusters,
-			PinClusters: cfg.WarmDR.PinClusters, PoolMinIdleZero: cfg.WarmDR.PoolMinIdleZero},
-		Revert: cfg.Drift.Revert, MaxDeleteShare: cfg.DeleteGuard.MaxShare,
-		Concurrency: limits.Concurrency, Excluded: cfg.Excluded, MapPath: cfg.MapPath, UnmapPath: cfg.UnmapPath,
-		Rates: engine.Rates{Export: float64(limits.ExportPerSecond), Import: float64(limits.ImportPerSecond),
-			JobsCreate: float64(limits.JobsCreatePerSecond)},
-		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Holder: "bench", Trigger: "bench",
-		Planned: planned,
-	}
+	o.RunID, o.Holder, o.Trigger = fmt.Sprintf("bench-%d", time.Now().UnixNano()), "bench", "bench"
+	o.Planned = planned
+	return o
 }
 
 // runStats is what one or more runs did; every field is a sum over the runs.

@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/drsync/drsync/shared/apply"
 	"github.com/drsync/drsync/shared/ledger"
@@ -26,41 +24,6 @@ var (
 	ErrFailedOver = errors.New("the pair is failed over: DR is active, sync refused")
 )
 
-// Options configure a run.
-type Options struct {
-	Pair  string
-	Kinds []resource.Kind // chosen kinds in dependency order
-	// Keys, when set, make the run targeted: only these objects (and, for
-	// workspace paths, what is under them) are read and planned, as an
-	// audit-log event asks. Empty means a full reconcile.
-	Keys   []resource.Ref
-	Pulled []string // kinds added as dependencies, for the plan's header
-
-	Warm            resource.WarmPolicy
-	Revert          bool
-	MaxDeleteShare  float64
-	AllowMassDelete bool
-	DryRun          bool
-	Concurrency     int
-
-	Excluded  func(sourcePath string) bool
-	MapPath   func(string) string
-	UnmapPath func(string) (string, bool)
-	Rates     Rates
-
-	RunID   string
-	Holder  string // lease holder; default RunID
-	Trigger string
-	// LeaseTTL is how long the run lease lasts between renewals; default 1 min.
-	LeaseTTL time.Duration
-
-	// Planned is called with the plan before it is applied (progress output).
-	Planned func(*plan.Plan)
-	Done    func(plan.Action) // progress callback per settled action
-	Logger  *slog.Logger
-	Now     func() time.Time
-}
-
 // Result is what a run did.
 type Result struct {
 	Plan  *plan.Plan
@@ -70,31 +33,16 @@ type Result struct {
 	records []ledger.Record // every record of the pair when the run started
 }
 
-func (o *Options) defaults() {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Holder == "" {
-		o.Holder = o.RunID
-	}
-	if o.LeaseTTL <= 0 {
-		o.LeaseTTL = time.Minute
-	}
-}
-
 // Plan reads both sides and the ledger and returns the plan. It writes nothing.
 func Plan(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
 	opts.defaults()
-	res, _, err := planWithSnapshot(ctx, src, tgt, store, opts, opts.Rates.pacer())
+	res, _, err := planWithSnapshot(ctx, src, tgt, store, opts, opts.Rates.pacer(opts.Kinds))
 	return res, err
 }
 
 // planWithSnapshot reads the ledger and both sides and builds the plan; pacer
 // is the run's one rate budget, shared with the apply that follows.
-func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options, pacer pacer) (*Result, *snapshot.Snapshot, error) {
+func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options, pacer pacer) (*Result, *plan.Matches, error) {
 	records, err := store.List(ctx, opts.Pair, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("read ledger: %w", err)
@@ -106,20 +54,25 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 	}
 	var snap *snapshot.Snapshot
 	if len(opts.Keys) > 0 {
-		snap, err = snapshot.TakeKeys(ctx, src, tgt, opts.Kinds, opts.Keys, records, sopts)
+		snap, err = snapshot.ListKeys(ctx, src, tgt, opts.Kinds, opts.Keys, records, sopts)
 	} else {
-		snap, err = snapshot.Take(ctx, src, tgt, opts.Kinds, records, sopts)
+		snap, err = snapshot.List(ctx, src, tgt, opts.Kinds, records, sopts)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	p := plan.Build(&plan.Input{
-		Kinds: snapshot.KindInfos(opts.Kinds, opts.Warm), Source: snap.Source, Target: snap.Target,
+	in := &plan.Input{
+		Kinds: plan.Infos(opts.Kinds, opts.Warm), Source: snap.Source, Target: snap.Target,
 		Records: snap.Records, MapPath: opts.MapPath, Revert: opts.Revert,
 		MaxDeleteShare: opts.MaxDeleteShare, AllowMassDelete: opts.AllowMassDelete, Pulled: opts.Pulled,
 		Managed: snap.Managed,
-	})
-	return &Result{Plan: p, Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records}, snap, nil
+	}
+	matches := plan.Match(in)
+	if err := snap.Hydrate(ctx, matches); err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	p := plan.Build(in)
+	return &Result{Plan: p, Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records}, matches, nil
 }
 
 // Sync plans and applies under the pair's run lease, fenced by its epoch, and
@@ -145,8 +98,8 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 			}
 		}()
 	}
-	pace := opts.Rates.pacer()
-	res, snap, err := planWithSnapshot(ctx, src, tgt, store, opts, pace)
+	pace := opts.Rates.pacer(opts.Kinds)
+	res, matches, err := planWithSnapshot(ctx, src, tgt, store, opts, pace)
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +107,12 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 		opts.Planned(res.Plan)
 	}
 	if res.Plan.Guard.Refused {
-		return res, finishRun(ctx, store, opts, res, started, "refused", ErrRefused)
+		return res, finishRun(ctx, store, opts, res, started, ledger.OutcomeRefused, ErrRefused)
 	}
-	ap := apply.New(src, tgt, opts.Kinds, store, newTargets(snap.Matches, res.records), snap.Records, apply.Options{
-		Pair: opts.Pair, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence,
+	ap := apply.New(apply.Options{
+		Pair: opts.Pair, Source: src, Target: tgt, Kinds: opts.Kinds, Store: store,
+		Targets: newTargets(matches, res.records), Records: res.records,
+		DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence,
 		Warm: opts.Warm, MapPath: opts.MapPath, Pace: pace, Done: opts.Done,
 		Logger: opts.Logger, Now: opts.Now,
 	})

@@ -55,19 +55,19 @@ func renew(ctx context.Context, store ledger.Store, opts Options) (stop func()) 
 	return func() { cancel(); <-done }
 }
 
-func outcome(p *plan.Plan, applyErr error) string {
+func outcome(p *plan.Plan, applyErr error) ledger.Outcome {
 	switch {
 	case applyErr != nil:
-		return "stopped"
+		return ledger.OutcomeStopped
 	case p.Summary().Failed > 0:
-		return "partial"
+		return ledger.OutcomePartial
 	default:
-		return "ok"
+		return ledger.OutcomeOK
 	}
 }
 
 // finishRun fills the run record and, unless dry, stores it. It returns runErr.
-func finishRun(ctx context.Context, store ledger.Store, opts Options, res *Result, started time.Time, result string, runErr error) error {
+func finishRun(ctx context.Context, store ledger.Store, opts Options, res *Result, started time.Time, result ledger.Outcome, runErr error) error {
 	s := res.Plan.Summary()
 	res.Run = ledger.Run{
 		ID: opts.RunID, Started: started, Finished: opts.Now(), Trigger: opts.Trigger, DryRun: opts.DryRun,

@@ -47,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) sync(t *testing.T, keys ...resource.Ref) *plan.Plan {
 	t.Helper()
 	res, err := engine.Sync(context.Background(),
-		resource.Workspace{Side: "source", API: f.srcW}, resource.Workspace{Side: "target", API: f.tgtW},
+		emutest.Workspace(t, f.src, "source"), emutest.Workspace(t, f.tgt, "target"),
 		f.store, engine.Options{Pair: "p", Kinds: kinds.All(), Keys: keys, RunID: "run", Revert: true,
 			Warm: resource.DefaultWarmPolicy()})
 	if err != nil {

@@ -11,21 +11,21 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/config"
+	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
-	"github.com/drsync/drsync/shared/engineopts"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // OutcomeForeign: the object was delivered for another workspace.
-const OutcomeForeign = "foreign-workspace"
+const OutcomeForeign ledger.Outcome = "foreign-workspace"
 
 // maxKeyList caps the keys a summary lists.
 const maxKeyList = 50
@@ -38,11 +38,11 @@ const markers = 8
 // ignored, malformed (with the first malformed line numbers), and among them
 // unresolved, unknown, failed, own (drsync's own writes) and foreign.
 type AuditlogSummary struct {
-	RunID   string `json:"run_id"`
-	Pair    string `json:"pair"`
-	Bucket  string `json:"bucket"`
-	Key     string `json:"key"`
-	Outcome string `json:"outcome"`
+	RunID   string         `json:"run_id"`
+	Pair    string         `json:"pair"`
+	Bucket  string         `json:"bucket"`
+	Key     string         `json:"key"`
+	Outcome ledger.Outcome `json:"outcome"`
 	auditlog.Summary
 	// AlreadyProcessed relevant records were handled by an earlier delivery
 	// of the object (Databricks rewrites objects with more lines).
@@ -165,7 +165,7 @@ func (inv invocation) scan(ctx context.Context, sum *AuditlogSummary) ([]pending
 	defer func() { _ = body.Close() }() // read-only: nothing to lose
 	seen := map[string]bool{}
 	var recs []pending
-	sum.Summary, err = auditlog.Scan(ctx, body, auditlog.Options{SourceWorkspaceID: inv.d.SourceWorkspaceID}, func(e auditlog.Entry) error {
+	sum.Summary, err = auditlog.Scan(ctx, body, auditlog.Options{SourceWorkspaceID: inv.d.SourceWorkspaceID, Events: kinds.AuditEvents()}, func(e auditlog.Entry) error {
 		if e.Class != auditlog.Relevant || len(e.Keys) == 0 {
 			return nil
 		}
@@ -185,21 +185,16 @@ func (inv invocation) scan(ctx context.Context, sum *AuditlogSummary) ([]pending
 // ("=" as "%3D"); should an event's key come so, the decoded key is tried
 // once when the key as given does not exist.
 func (inv invocation) open(ctx context.Context, sum *AuditlogSummary) (io.ReadCloser, error) {
-	out, err := inv.get(ctx, sum.Bucket, sum.Key)
-	var missing *types.NoSuchKey
-	if alt := unescape(sum.Key); errors.As(err, &missing) && alt != sum.Key {
-		if out, err = inv.get(ctx, sum.Bucket, alt); err == nil {
+	body, err := inv.d.Objects.Open(ctx, sum.Bucket, sum.Key)
+	if alt := unescape(sum.Key); errors.Is(err, connect.ErrNoSuchKey) && alt != sum.Key {
+		if body, err = inv.d.Objects.Open(ctx, sum.Bucket, alt); err == nil {
 			sum.Key = alt
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read s3://%s/%s: %w", sum.Bucket, sum.Key, err)
 	}
-	return out.Body, nil
-}
-
-func (inv invocation) get(ctx context.Context, bucket, key string) (*s3.GetObjectOutput, error) {
-	return inv.d.Objects.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	return body, nil
 }
 
 // unescape URL-decodes an object key; a key that does not decode stays.
@@ -255,16 +250,12 @@ func refList(refs []resource.Ref) []string {
 
 // syncKeys runs the one targeted sync and marks what it applied.
 func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs []resource.Ref, sum *AuditlogSummary) error {
-	cfg := inv.d.Config
-	ks, pulled, err := engineopts.Kinds(cfg, "")
+	opts, err := inv.options("auditlog")
 	if err != nil {
-		return fmt.Errorf("config resources: %w", err)
+		return err
 	}
 	t := newTally(work)
-	opts := engineopts.From(cfg, engineopts.Run{
-		Kinds: ks, Pulled: pulled, Keys: refs, RunID: inv.id, Trigger: "auditlog", Logger: inv.log,
-	})
-	opts.Done = t.done
+	opts.Keys, opts.Done = refs, t.done
 	res, err := engine.Sync(work, inv.d.Source, inv.d.Target, inv.d.Store, opts)
 	if res != nil {
 		sum.Outcome, sum.Actions, sum.Drift, sum.Errors = res.Run.Outcome, t.count(res.Plan), res.Plan.Drift, t.failures(res.Plan)
@@ -279,7 +270,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 	case err != nil && !stopped:
 		return err
 	}
-	if err := inv.mark(ctx, recs, res, sum); err != nil {
+	if err := inv.mark(ctx, recs, res, resource.PathKinds(opts.Kinds), sum); err != nil {
 		return err
 	}
 	if stopped {
@@ -294,7 +285,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 // naming an object whose action failed or was not reached stays unmarked.
 // It works under ctx (the invocation's), past the engine's margin.
 // Errors: the ledger's.
-func (inv invocation) mark(ctx context.Context, recs []pending, res *engine.Result, sum *AuditlogSummary) error {
+func (inv invocation) mark(ctx context.Context, recs []pending, res *engine.Result, paths map[string]bool, sum *AuditlogSummary) error {
 	var unsynced []resource.Ref
 	for _, a := range res.Plan.Actions {
 		if a.Status == plan.StatusFailed { // on its own, or stopped by the deadline
@@ -304,7 +295,7 @@ func (inv invocation) mark(ctx context.Context, recs []pending, res *engine.Resu
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(markers)
 	for _, r := range recs {
-		if !r.synced(unsynced) {
+		if !r.synced(unsynced, paths) {
 			sum.Unmarked++
 			continue
 		}
@@ -321,10 +312,10 @@ func (inv invocation) mark(ctx context.Context, recs []pending, res *engine.Resu
 }
 
 // synced reports whether none of r's keys covers an unsynced object.
-func (r pending) synced(unsynced []resource.Ref) bool {
+func (r pending) synced(unsynced []resource.Ref, paths map[string]bool) bool {
 	for _, k := range r.keys {
 		for _, u := range unsynced {
-			if covers(k, u) {
+			if covers(k, u, paths) {
 				return false
 			}
 		}
@@ -334,20 +325,17 @@ func (r pending) synced(unsynced []resource.Ref) bool {
 
 // covers reports whether key k names object u: the same object, or, for a
 // folder or a path of unknown kind, any workspace object at or under it.
-func covers(k auditlog.Key, u resource.Ref) bool {
+// paths are the kinds keyed by workspace path.
+func covers(k auditlog.Key, u resource.Ref, paths map[string]bool) bool {
 	if k.Kind == u.Kind && k.Key == u.Key {
 		return true
 	}
-	if !pathKinds[k.Kind] || !pathKinds[u.Kind] {
+	if !paths[k.Kind] || !paths[u.Kind] {
 		return false
 	}
 	root := strings.TrimSuffix(k.Key, "/")
 	return u.Key == root || strings.HasPrefix(u.Key, root+"/")
 }
-
-// pathKinds are the kinds keyed by workspace path (kinds.Directory,
-// kinds.Notebook, kinds.File) and auditlog.Path.
-var pathKinds = map[string]bool{"directory": true, "notebook": true, "file": true, auditlog.Path: true}
 
 // finishAuditlog logs the summary, emits the metrics and returns what the
 // handler returns. An auditlog run emits no RunSucceeded: that marker is the
@@ -361,7 +349,7 @@ func (inv invocation) finishAuditlog(ctx context.Context, sum AuditlogSummary, e
 	values[metrics.RecordsMalformed] = c(sum.Malformed)
 	values[config.MetricRunFailed] = flag(err != nil)
 	if err != nil {
-		if sum.Outcome != "refused" && sum.Outcome != OutcomeIncomplete {
+		if sum.Outcome != ledger.OutcomeRefused && sum.Outcome != OutcomeIncomplete {
 			sum.Outcome = OutcomeFailed
 		}
 		sum.Error = err.Error()

@@ -19,11 +19,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/metrics"
@@ -73,12 +73,14 @@ type Deps struct {
 	Now func() time.Time
 }
 
-// ObjectReader is the part of the S3 client the auditlog function uses.
+// ObjectReader reads whole S3 objects (the auditlog function's deliveries).
 type ObjectReader interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	// Open starts reading s3://bucket/key. Errors: connect.ErrNoSuchKey
+	// (wrapped) when it does not exist.
+	Open(ctx context.Context, bucket, key string) (io.ReadCloser, error)
 }
 
-var _ ObjectReader = (*s3.Client)(nil)
+var _ ObjectReader = (*connect.S3Objects)(nil)
 
 // Setup is what Load needs besides the environment.
 type Setup struct {
@@ -95,6 +97,10 @@ type Setup struct {
 	// AWS overrides the AWS client settings (tests give static credentials);
 	// the zero value is right in Lambda. Its Getenv defaults to Getenv.
 	AWS connect.AWSOptions
+	// Objects builds the reader of delivered audit-log objects (NewS3, for
+	// the auditlog function); nil for a function that reads none, which then
+	// links no S3 client at all.
+	Objects func(aws.Config) ObjectReader
 }
 
 // Load builds a function's Deps from the environment:
@@ -126,7 +132,7 @@ func Load(ctx context.Context, s Setup) (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := connect.AWSConfig(ctx, s.AWS)
+	awsCfg, err := connect.LambdaAWSConfig(s.AWS)
 	if err != nil {
 		return nil, err
 	}
@@ -134,14 +140,17 @@ func Load(ctx context.Context, s Setup) (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Deps{
+	d := &Deps{
 		Function: s.Function, Config: cfg, Source: src, Target: tgt,
 		Store:             dynamo.New(dynamodb.NewFromConfig(awsCfg), e.table, dynamo.Options{}),
-		Objects:           newS3(awsCfg),
 		Logger:            logger.With("pair", cfg.Pair),
 		Metrics:           metrics.New(s.Metrics, cfg.Pair),
 		SourceWorkspaceID: e.workspaceID,
-	}, nil
+	}
+	if s.Objects != nil {
+		d.Objects = s.Objects(awsCfg)
+	}
+	return d, nil
 }
 
 func (s *Setup) defaults() {
@@ -202,9 +211,10 @@ func readEnv(getenv func(string) string) (env, error) {
 }
 
 // loadConfig loads the pair config and checks DRSYNC_PAIR against it.
-// Errors: config.Load's (naming file, position and field), a pair mismatch.
+// Errors: config.Load's (naming file, position and field), an unknown
+// resource name, a pair mismatch.
 func loadConfig(e env) (*config.Config, error) {
-	cfg, err := config.Load(e.configPath)
+	cfg, err := config.Load(e.configPath, engine.CheckConfig)
 	if err != nil {
 		return nil, fmt.Errorf("%s=%s: %w", config.EnvConfig, e.configPath, err)
 	}
@@ -222,14 +232,8 @@ func newLogger(w io.Writer, level slog.Level, function string) *slog.Logger {
 	return slog.New(h).With("function", function)
 }
 
-// newS3 returns the S3 client; a local endpoint (moto) needs path-style
-// addressing, and moto's responses carry no checksum for the SDK to check.
-func newS3(cfg aws.Config) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.BaseEndpoint != nil
-		o.DisableLogOutputChecksumValidationSkipped = true
-	})
-}
+// NewS3 returns the reader of audit-log objects (Setup.Objects).
+func NewS3(cfg aws.Config) ObjectReader { return connect.NewS3Objects(cfg) }
 
 func orString(v, def string) string {
 	if v == "" {

@@ -13,24 +13,26 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/drsync/drsync/shared/config"
+	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/plan"
 )
 
-// Outcomes a summary reports besides the engine's run outcomes ("ok",
-// "partial", "refused").
+// Outcomes a summary reports besides the engine's run outcomes
+// (ledger.OutcomeOK, OutcomePartial, OutcomeRefused).
 const (
 	// OutcomeIncomplete: the deadline came before every action was applied;
 	// the next run's plan picks up the rest.
-	OutcomeIncomplete = "incomplete"
+	OutcomeIncomplete ledger.Outcome = "incomplete"
 	// OutcomeLeaseHeld: another run holds the pair's run lease.
-	OutcomeLeaseHeld = "lease-held"
+	OutcomeLeaseHeld ledger.Outcome = "lease-held"
 	// OutcomeFailedOver: DR is the active side, so nothing is synced.
-	OutcomeFailedOver = "failed-over"
+	OutcomeFailedOver ledger.Outcome = "failed-over"
 	// OutcomeNothingToDo: an audit-log object named nothing new to sync.
-	OutcomeNothingToDo = "nothing-to-do"
+	OutcomeNothingToDo ledger.Outcome = "nothing-to-do"
 	// OutcomeFailed: the run could not do its job; the handler returned an error.
-	OutcomeFailed = "failed"
+	OutcomeFailed ledger.Outcome = "failed"
 )
 
 // maxErrors caps the action errors a summary lists.
@@ -102,12 +104,23 @@ func (d *Deps) work(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(ctx, deadline.Add(-margin))
 }
 
+// options are the engine options of one run of this invocation.
+// Errors: the config's resources name an unknown kind.
+func (inv invocation) options(trigger string) (engine.Options, error) {
+	opts, err := engine.OptionsFor(inv.d.Config)
+	if err != nil {
+		return opts, err
+	}
+	opts.RunID, opts.Trigger, opts.Logger = inv.id, trigger, inv.log
+	return opts, nil
+}
+
 // elapsed is the invocation's duration so far.
 func (inv invocation) elapsed() time.Duration { return inv.d.now().Sub(inv.started) }
 
 // emit writes the invocation's EMF line; a failure to write is logged, never
 // fatal, since the summary and the run record already say what happened.
-func (inv invocation) emit(ctx context.Context, values map[string]metrics.Value, outcome string) {
+func (inv invocation) emit(ctx context.Context, values map[string]metrics.Value, outcome ledger.Outcome) {
 	if inv.d.Metrics == nil {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // The engine's context ends a margin before the invocation's deadline: at
@@ -59,6 +60,7 @@ func TestRetryBudget(t *testing.T) {
 // A record's key covers the object it names and, for a folder or a path of
 // unknown kind, what lies under it; nothing else.
 func TestKeyCoversObject(t *testing.T) {
+	paths := resource.PathKinds(kinds.All())
 	for _, tc := range []struct {
 		key  auditlog.Key
 		obj  resource.Ref
@@ -71,10 +73,10 @@ func TestKeyCoversObject(t *testing.T) {
 		{auditlog.Key{Kind: "notebook", Key: "/a/b"}, resource.Ref{Kind: "notebook", Key: "/a/bc"}, false},
 		{auditlog.Key{Kind: "directory", Key: "/a"}, resource.Ref{Kind: "notebook", Key: "/a/b"}, true},
 		{auditlog.Key{Kind: "directory", Key: "/a"}, resource.Ref{Kind: "file", Key: "/ab/c"}, false},
-		{auditlog.Key{Kind: auditlog.Path, Key: "/a/"}, resource.Ref{Kind: "directory", Key: "/a"}, true},
-		{auditlog.Key{Kind: auditlog.Path, Key: "/a"}, resource.Ref{Kind: "job", Key: "/a"}, false},
+		{auditlog.Key{Kind: resource.KindPath, Key: "/a/"}, resource.Ref{Kind: "directory", Key: "/a"}, true},
+		{auditlog.Key{Kind: resource.KindPath, Key: "/a"}, resource.Ref{Kind: "job", Key: "/a"}, false},
 	} {
-		if got := covers(tc.key, tc.obj); got != tc.want {
+		if got := covers(tc.key, tc.obj, paths); got != tc.want {
 			t.Errorf("covers(%v, %v) = %v, want %v", tc.key, tc.obj, got, tc.want)
 		}
 	}

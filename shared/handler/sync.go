@@ -13,7 +13,6 @@ import (
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
-	"github.com/drsync/drsync/shared/engineopts"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/resource"
@@ -65,13 +64,13 @@ type SyncSummary struct {
 	RunID   string `json:"run_id"`
 	Pair    string `json:"pair"`
 	Trigger string `json:"trigger"`
-	// Outcome is the engine's ("ok", "partial": some actions failed,
-	// "refused": the delete guard) or one of the Outcome* constants.
-	Outcome   string   `json:"outcome"`
-	DryRun    bool     `json:"dry_run"`
-	Resources []string `json:"resources,omitempty"` // kinds, in dependency order
-	Actions   Actions  `json:"actions"`
-	Drift     int      `json:"drift"`
+	// Outcome is the engine's (ledger.Outcome*) or one of the Outcome*
+	// constants here.
+	Outcome   ledger.Outcome `json:"outcome"`
+	DryRun    bool           `json:"dry_run"`
+	Resources []string       `json:"resources,omitempty"` // kinds, in dependency order
+	Actions   Actions        `json:"actions"`
+	Drift     int            `json:"drift"`
 	// Errors are the first failed actions, "<op> <kind> <key>: <error>".
 	Errors []string `json:"errors,omitempty"`
 	// LeaseHolder and LeaseExpiry say who holds the lease (OutcomeLeaseHeld).
@@ -115,19 +114,18 @@ func (inv invocation) sync(ctx context.Context, ev events.EventBridgeEvent, sum 
 		return err
 	}
 	sum.DryRun = detail.DryRun
-	cfg := inv.d.Config
-	ks, pulled, err := engineopts.Kinds(cfg, strings.Join(detail.Resources, ","))
+	opts, err := inv.options(sum.Trigger)
 	if err != nil {
+		return err
+	}
+	if err := opts.Select(strings.Join(detail.Resources, ",")); err != nil {
 		return fmt.Errorf("event detail: resources: %w", err)
 	}
-	sum.Resources = kindNames(ks)
+	opts.DryRun = detail.DryRun
+	sum.Resources = kindNames(opts.Kinds)
 	work, cancel := inv.d.work(ctx)
 	defer cancel()
 	t := newTally(work)
-	opts := engineopts.From(cfg, engineopts.Run{
-		Kinds: ks, Pulled: pulled, DryRun: detail.DryRun,
-		RunID: inv.id, Trigger: sum.Trigger, Logger: inv.log,
-	})
 	opts.Done = t.done
 	res, err := engine.Sync(work, inv.d.Source, inv.d.Target, inv.d.Store, opts)
 	if res != nil {
@@ -176,11 +174,11 @@ func (inv invocation) leaseHolder(ctx context.Context, sum *SyncSummary) {
 func (inv invocation) finishSync(ctx context.Context, sum SyncSummary, err error) (SyncSummary, error) {
 	sum.DurationMS = inv.elapsed().Milliseconds()
 	values := sum.Actions.metricValues(sum.Drift)
-	succeeded := !sum.DryRun && (sum.Outcome == "ok" || sum.Outcome == "partial")
+	succeeded := !sum.DryRun && (sum.Outcome == ledger.OutcomeOK || sum.Outcome == ledger.OutcomePartial)
 	values[config.MetricRunSucceeded] = flag(succeeded)
 	values[config.MetricRunFailed] = flag(err != nil)
 	if err != nil {
-		if sum.Outcome != "refused" {
+		if sum.Outcome != ledger.OutcomeRefused {
 			sum.Outcome = OutcomeFailed
 		}
 		sum.Error = err.Error()

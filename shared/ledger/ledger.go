@@ -64,11 +64,27 @@ type Run struct {
 	Finished time.Time
 	Trigger  string // "cli", "schedule", "auditlog", ...
 	DryRun   bool
-	Outcome  string         // "ok", "failed", "partial", "refused"
+	Outcome  Outcome
 	Counts   map[string]int // by action: create, update, delete, skip, failed, unchanged
 	Errors   []string       // first errors, capped by the caller
 	Drift    int            // objects found changed by hand in the target
 }
+
+// Outcome is how a run ended.
+type Outcome string
+
+// Run outcomes.
+const (
+	// OutcomeOK: every planned action was applied.
+	OutcomeOK Outcome = "ok"
+	// OutcomePartial: some actions failed on their own; the rest were applied.
+	OutcomePartial Outcome = "partial"
+	// OutcomeStopped: the run stopped before every action ran (deadline,
+	// cancellation, fencing); the next run picks up the rest.
+	OutcomeStopped Outcome = "stopped"
+	// OutcomeRefused: the delete guard refused the run; nothing was changed.
+	OutcomeRefused Outcome = "refused"
+)
 
 // PairState is the pair's control item.
 type PairState struct {

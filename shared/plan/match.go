@@ -18,6 +18,19 @@ type KindInfo struct {
 	Warm func(resource.Doc) (resource.Doc, map[string]string)
 }
 
+// Infos describes kinds for the planner, with the run's warm-DR policy.
+func Infos(kinds []resource.Kind, warm resource.WarmPolicy) []KindInfo {
+	out := make([]KindInfo, 0, len(kinds))
+	for _, k := range kinds {
+		info := KindInfo{Name: k.Name(), Schema: k.Schema()}
+		if w, ok := k.(resource.Warmer); ok {
+			info.Warm = func(d resource.Doc) (resource.Doc, map[string]string) { return w.Warm(d, warm) }
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
 // Input is everything a plan is made from. Objects are normalised and hashed
 // (Hash set; Doc may be nil when the hash came from the ledger). Records are the
 // ledger's records for the kinds and paths in scope.

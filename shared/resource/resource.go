@@ -10,7 +10,6 @@ package resource
 
 import (
 	"context"
-	"fmt"
 )
 
 // Ref is a reference from one object to another in logical, workspace-independent
@@ -73,8 +72,10 @@ type Workspace struct {
 
 // Kind is the adapter contract for one kind of object.
 type Kind interface {
-	// Name is the kind's name in plans, the ledger and the CLI ("notebook").
+	// Name is the kind's name in plans, the ledger and audit-log keys.
 	Name() string
+	// Info is what the engine needs to know of the kind besides its schema.
+	Info() Info
 	// Schema declares how documents of this kind are normalised.
 	Schema() *Schema
 	// List returns every object of this kind in ws (including built-ins and
@@ -90,6 +91,43 @@ type Kind interface {
 	Update(ctx context.Context, ws Workspace, id string, want Object) (Applied, error)
 	// Delete removes the target object id. Deleting a missing object is not an error.
 	Delete(ctx context.Context, ws Workspace, id string) error
+}
+
+// Info is what the engine needs to know of a kind, declared by its adapter, so
+// that no package but the adapters names a kind.
+type Info struct {
+	// Resource is the name --resources and the config's "resources" select
+	// the kind by ("notebooks"); "" when it is selected only as a dependency.
+	Resource string
+	// DependsOn lists the kinds whose objects this kind's objects may
+	// reference or live in: selecting the kind pulls them in, and they are
+	// applied first.
+	DependsOn []string
+	// Folder marks the path kind whose objects hold other path objects:
+	// an audit-log key of this kind stands for its whole subtree.
+	Folder bool
+	// Rates maps an operation ("read", "create", "update", "delete") to the
+	// API rate family it draws from (Rate* constants); absent: none.
+	Rates map[string]string
+}
+
+// Rate families: the service's per-endpoint limits that several kinds share.
+const (
+	RateExport     = "workspace-export" // notebook and file exports
+	RateImport     = "workspace-import" // notebook and file imports
+	RateJobsCreate = "jobs-create"
+)
+
+// PathKinds is the set of kinds among ks keyed by workspace path, and
+// KindPath (whatever is at a path).
+func PathKinds(ks []Kind) map[string]bool {
+	out := map[string]bool{KindPath: true}
+	for _, k := range ks {
+		if k.Schema().Paths {
+			out[k.Name()] = true
+		}
+	}
+	return out
 }
 
 // Reader is implemented by kinds whose listing lacks the document (a notebook's
@@ -123,11 +161,6 @@ type WarmPolicy struct {
 // DefaultWarmPolicy keeps nothing running in DR.
 func DefaultWarmPolicy() WarmPolicy {
 	return WarmPolicy{PauseJobs: true, TerminateClusters: true, PinClusters: true, PoolMinIdleZero: true}
-}
-
-// Errorf wraps err with the kind, key and action it failed on.
-func Errorf(kind, key, action string, err error) error {
-	return fmt.Errorf("%s %s %s: %w", action, kind, key, err)
 }
 
 // Getter is implemented by kinds that can read one object by its id: what a

@@ -1,8 +1,9 @@
 package resource
 
-// KindPath is the reference kind of a workspace path (a notebook or file a job
-// or an init script points at). Paths are remapped by the pair's path map, not
-// through the ledger.
+// KindPath names whatever workspace object is at a path, whatever its kind: a
+// reference from a job or an init script to a notebook or file, and a key an
+// audit-log event names without telling its kind (a folder stands for its
+// subtree). Paths are remapped by the pair's path map, not through the ledger.
 const KindPath = "path"
 
 // Schema declares, per kind, how a raw API document becomes a normalised one and

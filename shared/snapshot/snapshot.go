@@ -1,8 +1,10 @@
 // Package snapshot reads both workspaces of a pair into normalised, hashed
-// objects ready for planning. It lists every kind once per side, matches target
-// objects to source keys, normalises documents (references in logical form) and
-// reads costly documents — notebook and file content — only when their change
-// marker moved since the ledger last saw them.
+// objects ready for planning. List (or ListKeys, for a targeted sync) lists
+// every kind once per side and keeps what is in scope; the caller matches
+// target objects to source keys (package plan); Hydrate then normalises
+// documents (references in logical form) and reads costly documents —
+// notebook and file content — only when their change marker moved since the
+// ledger last saw them.
 package snapshot
 
 import (
@@ -13,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drsync/drsync/shared/ledger"
-	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -31,17 +32,26 @@ type Options struct {
 	BeforeRead func(ctx context.Context, kind string) error
 }
 
-// Snapshot is both sides of a pair, normalised, plus the ledger records in scope.
+// Snapshot is both sides of a pair plus the ledger records in scope: raw
+// (source objects keyed, target objects with their Origin) after List, then
+// normalised and hashed after Hydrate.
 type Snapshot struct {
 	Source  map[string][]resource.Object
 	Target  map[string][]resource.Object
 	Records []ledger.Record
-	Matches *plan.Matches
 	Reads   int // documents read (exports) to make this snapshot
 	// Managed is how many objects the ledger manages in the chosen kinds, for
 	// the delete guard of a targeted sync (0 for a full snapshot: the planner
 	// counts the records itself).
 	Managed int
+
+	t *taker
+}
+
+// Matches pairs source keys with target ids (package plan's Match).
+type Matches interface {
+	TargetID(kind, key string) (string, bool)
+	SourceKey(kind, id string) (string, bool)
 }
 
 func (o *Options) defaults() {
@@ -56,9 +66,10 @@ func (o *Options) defaults() {
 	}
 }
 
-// Take lists both workspaces for kinds, keeps what is in scope, matches and
-// normalises, and reads the documents whose hash the ledger cannot vouch for.
-func Take(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kind, records []ledger.Record, opts Options) (*Snapshot, error) {
+// List lists both workspaces for kinds and keeps what is in scope: source
+// objects keyed by their id, target objects with the identity marker they
+// carry (Origin), and the ledger records of the chosen kinds and paths.
+func List(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kind, records []ledger.Record, opts Options) (*Snapshot, error) {
 	opts.defaults()
 	var rawSrc, rawTgt map[string][]resource.Object
 	g, gctx := errgroup.WithContext(ctx)
@@ -68,13 +79,19 @@ func Take(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kin
 		return nil, err
 	}
 	s := &Snapshot{Source: rawSrc, Target: rawTgt}
-	t := &taker{opts: opts, kinds: kinds, snap: s, allRecords: records}
-	t.scope(records)
-	t.normalise()
-	if err := t.hydrate(ctx, src, tgt); err != nil {
-		return nil, err
-	}
+	s.t = &taker{opts: opts, kinds: kinds, snap: s, allRecords: records, src: src, tgt: tgt}
+	s.t.scope(records)
+	s.t.key()
 	return s, nil
+}
+
+// Hydrate normalises every document with references in logical form (target
+// ids resolved through m), and reads the documents whose hash the ledger
+// cannot vouch for. Errors: a failed read (naming kind, id and side).
+func (s *Snapshot) Hydrate(ctx context.Context, m Matches) error {
+	s.t.matches = m
+	s.t.normalise()
+	return s.t.hydrate(ctx)
 }
 
 // listAll lists every kind on one side. A failed listing fails the snapshot: an
@@ -87,7 +104,7 @@ func listAll(ctx context.Context, ws resource.Workspace, kinds []resource.Kind) 
 		g.Go(func() error {
 			objs, err := k.List(gctx, ws)
 			if err != nil {
-				return fmt.Errorf("list %s in %s: %w", k.Name(), ws.Side, err)
+				return fmt.Errorf("list %s objects in %s workspace: %w", k.Name(), ws.Side, err)
 			}
 			for i := range objs {
 				objs[i].Kind = k.Name()
@@ -105,29 +122,18 @@ func listAll(ctx context.Context, ws resource.Workspace, kinds []resource.Kind) 
 }
 
 type taker struct {
-	opts  Options
-	kinds []resource.Kind
-	snap  *Snapshot
-	recs  map[string]map[string]ledger.Record
+	opts     Options
+	kinds    []resource.Kind
+	src, tgt resource.Workspace
+	snap     *Snapshot
+	matches  Matches
+	recs     map[string]map[string]ledger.Record
 	// srcKeys indexes the source keys per kind.
 	srcKeys map[string]map[string]bool
 	// allRecords are every record of the pair: a targeted snapshot resolves
 	// references to objects it did not read through them.
 	allRecords []ledger.Record
 	byTarget   map[string]map[string]string // kind → target id → source key
-}
-
-// KindInfos describes kinds for the planner.
-func KindInfos(kinds []resource.Kind, warm resource.WarmPolicy) []plan.KindInfo {
-	out := make([]plan.KindInfo, 0, len(kinds))
-	for _, k := range kinds {
-		info := plan.KindInfo{Name: k.Name(), Schema: k.Schema()}
-		if w, ok := k.(resource.Warmer); ok {
-			info.Warm = func(d resource.Doc) (resource.Doc, map[string]string) { return w.Warm(d, warm) }
-		}
-		out = append(out, info)
-	}
-	return out
 }
 
 // scope drops what is out of scope: excluded paths on both sides (and their
@@ -183,9 +189,9 @@ func keep(objs []resource.Object, ok func(resource.Object) bool) []resource.Obje
 	return out
 }
 
-// normalise keys source objects, matches target objects, then normalises every
-// document that was listed with one.
-func (t *taker) normalise() {
+// key keys source objects by their id, and reads the identity marker of every
+// target object listed with its document: what matching needs.
+func (t *taker) key() {
 	t.srcKeys = map[string]map[string]bool{}
 	for _, k := range t.kinds {
 		schema := k.Schema()
@@ -210,17 +216,18 @@ func (t *taker) normalise() {
 		}
 		t.byTarget[r.Kind][r.TargetID] = r.SourceKey
 	}
-	t.snap.Matches = plan.Match(&plan.Input{
-		Kinds: KindInfos(t.kinds, resource.WarmPolicy{}), Source: t.snap.Source,
-		Target: t.snap.Target, Records: t.snap.Records, MapPath: t.opts.MapPath,
-	})
+}
+
+// normalise gives target objects the source key they were matched to, then
+// normalises every document that was listed with one.
+func (t *taker) normalise() {
 	for _, k := range t.kinds {
 		for i := range t.snap.Source[k.Name()] {
 			t.normaliseOne(k, &t.snap.Source[k.Name()][i], sourceResolver)
 		}
 		for i := range t.snap.Target[k.Name()] {
 			o := &t.snap.Target[k.Name()][i]
-			o.Key, _ = t.snap.Matches.SourceKey(k.Name(), o.ID)
+			o.Key, _ = t.matches.SourceKey(k.Name(), o.ID)
 			t.normaliseOne(k, o, t.targetResolver)
 		}
 	}
@@ -243,7 +250,7 @@ func (t *taker) targetResolver(kind, id string) (string, bool) {
 	if kind == resource.KindPath {
 		return t.opts.UnmapPath(id)
 	}
-	if key, ok := t.snap.Matches.SourceKey(kind, id); ok {
+	if key, ok := t.matches.SourceKey(kind, id); ok {
 		return key, true
 	}
 	key, ok := t.byTarget[kind][id]
@@ -252,7 +259,8 @@ func (t *taker) targetResolver(kind, id string) (string, bool) {
 
 // hydrate gives every object a hash. Objects listed without a document take the
 // ledger's hash when their change marker has not moved; the rest are read.
-func (t *taker) hydrate(ctx context.Context, src, tgt resource.Workspace) error {
+func (t *taker) hydrate(ctx context.Context) error {
+	src, tgt := t.src, t.tgt
 	type job struct {
 		k  resource.Kind
 		ws resource.Workspace
@@ -308,7 +316,7 @@ func (t *taker) needsSourceRead(k resource.Kind, o *resource.Object) bool {
 	if !t.lacksDoc(k, o) {
 		return false
 	}
-	if _, matched := t.snap.Matches.TargetID(k.Name(), o.Key); !matched {
+	if _, matched := t.matches.TargetID(k.Name(), o.Key); !matched {
 		return false
 	}
 	rec, ok := t.recs[k.Name()][o.Key]

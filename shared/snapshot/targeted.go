@@ -12,11 +12,7 @@ import (
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// KindAnyPath names a workspace path whose kind is unknown (an audit-log event
-// that can be a notebook, a file or a folder): every path kind looks there.
-const KindAnyPath = "path"
-
-// TakeKeys is Take for a targeted sync: it reads only the objects keys name —
+// ListKeys is List for a targeted sync: it reads only the objects keys name —
 // API objects one by one, workspace paths with their subtrees — so its cost
 // grows with the changed objects, not the estate. A key whose source object is
 // gone and that the ledger knows becomes a delete; the delete guard still
@@ -26,7 +22,7 @@ const KindAnyPath = "path"
 // ledger does not know (or whose target object vanished) lists its kind in the
 // target once, to adopt an object a crashed run created instead of creating a
 // duplicate.
-func TakeKeys(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kind, keys []resource.Ref, records []ledger.Record, opts Options) (*Snapshot, error) {
+func ListKeys(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kind, keys []resource.Ref, records []ledger.Record, opts Options) (*Snapshot, error) {
 	opts.defaults()
 	want := groupKeys(kinds, keys)
 	s := &Snapshot{Source: map[string][]resource.Object{}, Target: map[string][]resource.Object{}}
@@ -61,17 +57,15 @@ func TakeKeys(ctx context.Context, src, tgt resource.Workspace, kinds []resource
 			s.Managed++
 		}
 	}
-	t := &taker{opts: opts, kinds: kinds, snap: s, allRecords: records}
-	t.scope(inKeys(records, want, kinds))
-	t.normalise()
-	if err := t.hydrate(ctx, src, tgt); err != nil {
-		return nil, err
-	}
+	s.t = &taker{opts: opts, kinds: kinds, snap: s, allRecords: records, src: src, tgt: tgt}
+	s.t.scope(inKeys(records, want, kinds))
+	s.t.key()
 	return s, nil
 }
 
 // groupKeys sorts keys by the kinds that must look at them: a path of unknown
-// kind or a folder is looked at by every path kind (a folder names its subtree).
+// kind (resource.KindPath) or a folder is looked at by every path kind (a
+// folder names its subtree).
 func groupKeys(kinds []resource.Kind, keys []resource.Ref) map[string]map[string]bool {
 	want := map[string]map[string]bool{}
 	put := func(kind, key string) {
@@ -85,7 +79,7 @@ func groupKeys(kinds []resource.Kind, keys []resource.Ref) map[string]map[string
 			switch {
 			case key.Kind == k.Name():
 				put(k.Name(), key.Key)
-			case k.Schema().Paths && (key.Kind == KindAnyPath || isFolderKind(kinds, key.Kind)):
+			case k.Schema().Paths && (key.Kind == resource.KindPath || isFolderKind(kinds, key.Kind)):
 				put(k.Name(), key.Key)
 			}
 		}
@@ -93,13 +87,11 @@ func groupKeys(kinds []resource.Kind, keys []resource.Ref) map[string]map[string
 	return want
 }
 
-// isFolderKind: the path kind whose objects hold others (directories). It is
-// the path kind that cannot be read (no Reader): folders have no content.
+// isFolderKind: the path kind whose objects hold others (Info.Folder).
 func isFolderKind(kinds []resource.Kind, name string) bool {
 	for _, k := range kinds {
-		if k.Name() == name && k.Schema().Paths {
-			_, reads := k.(resource.Reader)
-			return !reads
+		if k.Name() == name {
+			return k.Schema().Paths && k.Info().Folder
 		}
 	}
 	return false
@@ -224,11 +216,11 @@ func readSubtrees(ctx context.Context, src, tgt resource.Workspace, k resource.K
 	for root := range roots {
 		s, err := lister.ListUnder(ctx, src, root)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("list %s objects under %s in %s workspace: %w", k.Name(), root, src.Side, err)
 		}
 		t, err := lister.ListUnder(ctx, tgt, opts.MapPath(root))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("list %s objects under %s in %s workspace: %w", k.Name(), opts.MapPath(root), tgt.Side, err)
 		}
 		srcObjs = appendNew(srcObjs, s, seenSrc)
 		tgtObjs = appendNew(tgtObjs, t, seenTgt)

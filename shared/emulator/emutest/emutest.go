@@ -8,7 +8,9 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/config"
 
+	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/emulator"
+	"github.com/drsync/drsync/shared/resource"
 )
 
 // Start serves a new emulated workspace on a free loopback port, stops it when the
@@ -48,6 +50,21 @@ func Client(t testing.TB, srv *emulator.Server) *databricks.WorkspaceClient {
 		t.Fatalf("workspace client: %v", err)
 	}
 	return w
+}
+
+// Workspace returns one side of a pair for srv as drsync's adapters take it:
+// a connect.Client with the same explicit configuration as Client.
+func Workspace(t testing.TB, srv *emulator.Server, side string) resource.Workspace {
+	t.Helper()
+	c, err := connect.NewClient(&config.Config{
+		Host: srv.URL(), Token: srv.Token(), AuthType: "pat",
+		RetryTimeoutSeconds: 30, HTTPTimeoutSeconds: 30, RateLimitPerSecond: 10000,
+		Loaders: []config.Loader{noLoader{}},
+	})
+	if err != nil {
+		t.Fatalf("workspace client: %v", err)
+	}
+	return resource.Workspace{Side: side, API: c}
 }
 
 type noLoader struct{}

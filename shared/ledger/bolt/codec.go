@@ -32,7 +32,7 @@ type runDoc struct {
 	Finished int64          `json:"finished,omitempty"`
 	Trigger  string         `json:"trigger,omitempty"`
 	DryRun   bool           `json:"dry_run,omitempty"`
-	Outcome  string         `json:"outcome,omitempty"`
+	Outcome  ledger.Outcome `json:"outcome,omitempty"`
 	Counts   map[string]int `json:"counts,omitempty"`
 	Errors   []string       `json:"errors,omitempty"`
 	Drift    int            `json:"drift,omitempty"`

@@ -248,7 +248,7 @@ func encodeRun(pair string, r ledger.Run, expires int64) item {
 	if r.DryRun {
 		it[attrDryRun] = &types.AttributeValueMemberBOOL{Value: true}
 	}
-	setS(it, attrOutcome, r.Outcome)
+	setS(it, attrOutcome, string(r.Outcome))
 	if len(r.Counts) > 0 {
 		counts := make(item, len(r.Counts))
 		for k, v := range r.Counts {
@@ -272,7 +272,7 @@ func decodeRun(it item) (ledger.Run, error) {
 	d := &decoder{it: it}
 	r := ledger.Run{
 		ID: d.s(attrID), Started: fromMillis(d.n(attrStarted)), Finished: fromMillis(d.n(attrFinished)),
-		Trigger: d.s(attrTrigger), DryRun: d.b(attrDryRun), Outcome: d.s(attrOutcome),
+		Trigger: d.s(attrTrigger), DryRun: d.b(attrDryRun), Outcome: ledger.Outcome(d.s(attrOutcome)),
 		Drift: int(d.n(attrDrift)),
 	}
 	if counts := d.m(attrCounts); counts != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
@@ -332,7 +333,7 @@ func TestClusterRequestSendsNumWorkers(t *testing.T) {
 func apiTestStart(t *testing.T) (*emulator.Server, *databricks.WorkspaceClient, resource.Workspace) {
 	t.Helper()
 	srv, w := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}})
-	return srv, w, resource.Workspace{Side: "source", API: w}
+	return srv, w, emutest.Workspace(t, srv, "source")
 }
 
 // apiTestList lists kind k and returns its objects by id.
@@ -433,7 +434,7 @@ func TestClusterAfterCreateTerminatesAndPins(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = k.Update(ctx, ws, applied.ID, want)
-	if !errors.Is(err, databricks.ErrInvalidState) || !strings.Contains(err.Error(), applied.ID) {
+	if !errors.Is(err, apierr.ErrInvalidState) || !strings.Contains(err.Error(), applied.ID) {
 		t.Fatalf("edit while terminating: err = %v, want ErrInvalidState naming the cluster", err)
 	}
 	pinned, err := w.Clusters.ListAll(ctx, compute.ListClustersRequest{FilterBy: &compute.ListClustersFilterBy{IsPinned: true}})

@@ -3,10 +3,13 @@ package kinds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/databricks/databricks-sdk-go/service/compute"
 
+	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -62,6 +65,44 @@ var clusterSkip = map[compute.ClusterSource]string{
 // Name implements resource.Kind.
 func (*clusterKind) Name() string { return Cluster }
 
+// Info implements resource.Kind: a cluster names its policy, its pools and
+// init scripts in workspace files.
+func (*clusterKind) Info() resource.Info {
+	return resource.Info{Resource: "clusters", DependsOn: []string{Policy, Pool, File}}
+}
+
+// auditEvents: only the spec matters in DR (created there terminated and
+// pinned), so state changes and pins are ignored; delete is terminate.
+func (*clusterKind) auditEvents() auditlog.Events {
+	return auditlog.Events{
+		"clusters/create":           clusterCreateEvent,
+		"clusters/edit":             auditlog.ByParam(Cluster, "cluster_id", "clusterId"),
+		"clusters/permanentdelete":  auditlog.ByParam(Cluster, "cluster_id", "clusterId"),
+		"clusters/delete":           auditlog.Ignore,
+		"clusters/start":            auditlog.Ignore,
+		"clusters/restart":          auditlog.Ignore,
+		"clusters/resize":           auditlog.Ignore,
+		"clusters/pin":              auditlog.Ignore,
+		"clusters/unpin":            auditlog.Ignore,
+		"clusters/changeclusteracl": auditlog.Ignore,
+		// Asynchronous outcomes of the calls above.
+		"clusters/createresult": auditlog.Ignore, "clusters/startresult": auditlog.Ignore,
+		"clusters/deleteresult": auditlog.Ignore, "clusters/restartresult": auditlog.Ignore,
+		"clusters/resizeresult": auditlog.Ignore,
+	}
+}
+
+// clusterCreateEvent maps clusters/create, skipping clusters launched for job
+// runs (created by System-User, or marked by cluster_source / cluster_creator).
+func clusterCreateEvent(rec *auditlog.Record) ([]auditlog.Key, auditlog.Class) {
+	_, launched := clusterSkip[compute.ClusterSource(strings.ToUpper(auditlog.Param(rec, "cluster_source")))]
+	if strings.EqualFold(rec.UserEmail, "System-User") || launched ||
+		strings.EqualFold(auditlog.Param(rec, "cluster_creator"), "JOB_LAUNCHER") {
+		return nil, auditlog.Ignored
+	}
+	return auditlog.ByResult(Cluster, "cluster_id", "clusterId")(rec)
+}
+
 // Schema implements resource.Kind.
 func (*clusterKind) Schema() *resource.Schema { return clusterSchema }
 
@@ -75,14 +116,14 @@ func (*clusterKind) List(ctx context.Context, ws resource.Workspace) ([]resource
 	}
 	clusters, err := w.Clusters.ListAll(ctx, compute.ListClustersRequest{})
 	if err != nil {
-		return nil, apiListErr(Cluster, ws, err)
+		return nil, err
 	}
 	out := make([]resource.Object, 0, len(clusters))
 	for _, c := range clusters {
 		obj := resource.Object{Kind: Cluster, Key: c.ClusterId, ID: c.ClusterId, Name: c.ClusterName}
 		if obj.Skip = clusterSkipReason(c.ClusterSource); obj.Skip == "" {
 			if obj.Doc, err = clusterDoc(c); err != nil {
-				return nil, resource.Errorf(Cluster, c.ClusterId, "read", err)
+				return nil, fmt.Errorf("%s: %w", c.ClusterId, err)
 			}
 		}
 		out = append(out, obj)
@@ -113,6 +154,25 @@ func clusterSkipReason(src compute.ClusterSource) string {
 	return "cluster_source " + string(src) + ": not an all-purpose (UI or API) cluster"
 }
 
+// Get implements resource.Getter with clusters/get.
+func (*clusterKind) Get(ctx context.Context, ws resource.Workspace, id string) (resource.Object, bool, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	c, err := w.Clusters.Get(ctx, compute.GetClusterRequest{ClusterId: id})
+	if ok, err := found(err); !ok {
+		return resource.Object{}, false, err
+	}
+	obj := resource.Object{Kind: Cluster, Key: id, ID: id, Name: c.ClusterName}
+	if obj.Skip = clusterSkipReason(c.ClusterSource); obj.Skip == "" {
+		if obj.Doc, err = clusterDoc(*c); err != nil {
+			return resource.Object{}, false, err
+		}
+	}
+	return obj, true, nil
+}
+
 // Create implements resource.Kind with clusters/create, which returns at once
 // with the cluster PENDING (no waiting: AfterCreate terminates it).
 func (*clusterKind) Create(ctx context.Context, ws resource.Workspace, want resource.Object) (resource.Applied, error) {
@@ -122,12 +182,12 @@ func (*clusterKind) Create(ctx context.Context, ws resource.Workspace, want reso
 	}
 	var req compute.CreateCluster
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Cluster, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	req.ForceSendFields = forceNumWorkers(req.ForceSendFields, req.Autoscale != nil)
 	wait, err := w.Clusters.Create(ctx, req)
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(Cluster, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: wait.ClusterId}, nil
 }
@@ -143,7 +203,7 @@ func forceNumWorkers(fields []string, autoscale bool) []string {
 
 // Update implements resource.Kind with clusters/edit (full spec). The service
 // refuses an edit unless the cluster is RUNNING or TERMINATED; that error
-// (errors.Is databricks.ErrInvalidState, e.g. while it is still terminating
+// (errors.Is apierr.ErrInvalidState, e.g. while it is still terminating
 // after its creation) is returned wrapped, so the engine retries later.
 func (*clusterKind) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
 	w, err := apiClient(ws)
@@ -152,12 +212,12 @@ func (*clusterKind) Update(ctx context.Context, ws resource.Workspace, id string
 	}
 	var req compute.EditCluster
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Cluster, id, "edit", err)
+		return resource.Applied{}, err
 	}
 	req.ClusterId = id
 	req.ForceSendFields = forceNumWorkers(req.ForceSendFields, req.Autoscale != nil)
 	if _, err := w.Clusters.Edit(ctx, req); err != nil {
-		return resource.Applied{}, resource.Errorf(Cluster, id, "edit", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: id}, nil
 }
@@ -174,7 +234,7 @@ func (*clusterKind) Delete(ctx context.Context, ws resource.Workspace, id string
 		func() error { return w.Clusters.PermanentDeleteByClusterId(ctx, id) },
 		func() error { _, err := w.Clusters.GetByClusterId(ctx, id); return err })
 	if err != nil {
-		return resource.Errorf(Cluster, id, "delete", err)
+		return err
 	}
 	return nil
 }
@@ -192,12 +252,12 @@ func (*clusterKind) AfterCreate(ctx context.Context, ws resource.Workspace, id s
 	var errs []error
 	if p.TerminateClusters {
 		if _, err := w.Clusters.Delete(ctx, compute.DeleteCluster{ClusterId: id}); err != nil {
-			errs = append(errs, resource.Errorf(Cluster, id, "terminate", err))
+			errs = append(errs, fmt.Errorf("terminate: %w", err))
 		}
 	}
 	if p.PinClusters {
 		if err := w.Clusters.Pin(ctx, compute.PinCluster{ClusterId: id}); err != nil {
-			errs = append(errs, resource.Errorf(Cluster, id, "pin", err))
+			errs = append(errs, fmt.Errorf("pin: %w", err))
 		}
 	}
 	return errors.Join(errs...)

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
-	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/apierr"
 
+	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -117,11 +119,11 @@ func cleanClusterSpec(spec map[string]any) {
 	}
 }
 
-// apiClient asserts the workspace's API to the SDK's client.
-func apiClient(ws resource.Workspace) (*databricks.WorkspaceClient, error) {
-	w, ok := ws.API.(*databricks.WorkspaceClient)
+// apiClient asserts the workspace's API to drsync's client.
+func apiClient(ws resource.Workspace) (*connect.Client, error) {
+	w, ok := ws.API.(*connect.Client)
 	if !ok || w == nil {
-		return nil, fmt.Errorf("%s workspace: API is %T, want *databricks.WorkspaceClient", ws.Side, ws.API)
+		return nil, fmt.Errorf("%s workspace: API is %T, want *connect.Client", ws.Side, ws.API)
 	}
 	return w, nil
 }
@@ -132,10 +134,10 @@ func apiClient(ws resource.Workspace) (*databricks.WorkspaceClient, error) {
 // (exists) decides whether the object is gone, never the message text.
 func apiDeleteGone(del func() error, exists func() error) error {
 	err := del()
-	if err == nil || errors.Is(err, databricks.ErrNotFound) {
+	if err == nil || errors.Is(err, apierr.ErrNotFound) {
 		return nil
 	}
-	if errors.Is(err, databricks.ErrInvalidParameterValue) && errors.Is(exists(), databricks.ErrNotFound) {
+	if errors.Is(err, apierr.ErrInvalidParameterValue) && errors.Is(exists(), apierr.ErrNotFound) {
 		return nil
 	}
 	return err
@@ -165,7 +167,15 @@ func docObjs(d map[string]any, key string) []map[string]any {
 	return out
 }
 
-// apiListErr wraps a listing failure with the kind and side.
-func apiListErr(kind string, ws resource.Workspace, err error) error {
-	return fmt.Errorf("list %s objects in %s workspace: %w", kind, ws.Side, err)
+// docKeys lists a document's keys for an error message.
+func docKeys(d resource.Doc) []string {
+	return slices.Sorted(maps.Keys(d))
+}
+
+// found turns a not-found error into found=false; any other error stays.
+func found(err error) (bool, error) {
+	if errors.Is(err, apierr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }

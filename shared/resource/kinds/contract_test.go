@@ -63,7 +63,7 @@ func contractSameID(_, id string) (string, bool) { return id, true }
 // without error.
 func TestContract(t *testing.T) {
 	srv, w := emutest.Start(t, emulator.Options{})
-	env := &contractEnv{srv: srv, w: w, ws: resource.Workspace{Side: "target", API: w}}
+	env := &contractEnv{srv: srv, w: w, ws: emutest.Workspace(t, srv, "target")}
 	kinds := map[string]resource.Kind{}
 	for _, k := range All() {
 		kinds[k.Name()] = k

@@ -13,26 +13,20 @@ import (
 //
 //	{"content": "<base64>"}
 //
-// The listing's modified_at is the Mark: a file is exported only when it moved.
-type file struct{}
+// Listed from the run's walk with Mark = modified_at and a nil Doc: a file is
+// exported only when it moved. LIBRARY and DASHBOARD objects (and types drsync
+// does not know) are listed here as Skip. Its audit-log events are the
+// notebook kind's (the services log both alike).
+type file struct{ wsKind }
 
 // file reads its document with an export.
 var _ resource.Reader = file{}
 
-func newFile() resource.Kind { return file{} }
+func newFile(tree *wsTree) resource.Kind { return file{wsKind{File, tree}} }
 
-// Name implements resource.Kind.
-func (file) Name() string { return File }
-
-// Schema implements resource.Kind. The document holds only the content; size,
-// ids and timestamps never enter it.
-func (file) Schema() *resource.Schema { return &resource.Schema{Paths: true} }
-
-// List implements resource.Kind from the shared walk: every file with Mark =
-// modified_at and a nil Doc; LIBRARY and DASHBOARD objects (and types drsync
-// does not know) are listed here as Skip.
-func (file) List(ctx context.Context, ws resource.Workspace) ([]resource.Object, error) {
-	return wsList(ctx, ws, File)
+// Info implements resource.Kind, with the notebooks' rate families.
+func (file) Info() resource.Info {
+	return resource.Info{Resource: "files", DependsOn: []string{Directory}, Rates: wsRates}
 }
 
 // Read implements resource.Reader with one export. AUTO is the documented
@@ -42,7 +36,7 @@ func (file) Read(ctx context.Context, ws resource.Workspace, obj resource.Object
 	if err != nil {
 		return nil, err
 	}
-	content, err := wsExport(ctx, w, File, obj.ID, workspace.ExportFormatAuto)
+	content, err := wsExport(ctx, w, obj.ID, workspace.ExportFormatAuto)
 	if err != nil {
 		return nil, err
 	}
@@ -59,17 +53,12 @@ func (f file) Create(ctx context.Context, ws resource.Workspace, want resource.O
 // get-status for the target's modified_at. RAW, not AUTO: AUTO would turn a
 // file "x.py" that starts with the notebook header into a notebook "x".
 // A missing content is an empty file.
-func (file) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
+func (f file) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
 	w, err := apiClient(ws)
 	if err != nil {
 		return resource.Applied{}, err
 	}
 	content, _ := want.Doc["content"].(string)
-	return wsImport(ctx, w, File, workspace.Import{Path: id, Format: workspace.ImportFormatRaw,
+	return f.wsImport(ctx, w, workspace.Import{Path: id, Format: workspace.ImportFormatRaw,
 		Content: content, Overwrite: true})
-}
-
-// Delete implements resource.Kind; a missing file is not an error.
-func (file) Delete(ctx context.Context, ws resource.Workspace, id string) error {
-	return wsDelete(ctx, ws, File, id)
 }

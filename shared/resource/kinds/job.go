@@ -10,6 +10,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/listing"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
+	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -116,6 +117,30 @@ func newJobSchema() *resource.Schema {
 // Name implements resource.Kind.
 func (*jobKind) Name() string { return Job }
 
+// Info implements resource.Kind: a job names policies, pools, clusters,
+// notebooks, files and other jobs; job creates have their own published limit.
+func (*jobKind) Info() resource.Info {
+	return resource.Info{Resource: "jobs", DependsOn: []string{Policy, Pool, Cluster, Notebook, File, Job},
+		Rates: map[string]string{"create": resource.RateJobsCreate}}
+}
+
+// auditEvents: a created job's id is only in the result; runs are ignored.
+func (*jobKind) auditEvents() auditlog.Events {
+	return auditlog.Events{
+		"jobs/create":       auditlog.ByResult(Job, "job_id", "jobId"),
+		"jobs/update":       auditlog.ByParam(Job, "job_id", "jobId"),
+		"jobs/reset":        auditlog.ByParam(Job, "job_id", "jobId"),
+		"jobs/delete":       auditlog.ByParam(Job, "job_id", "jobId"),
+		"jobs/changejobacl": auditlog.Ignore,
+		"jobs/resetjobacl":  auditlog.Ignore,
+		// Runs.
+		"jobs/runnow": auditlog.Ignore, "jobs/submitrun": auditlog.Ignore, "jobs/runstart": auditlog.Ignore,
+		"jobs/runsucceeded": auditlog.Ignore, "jobs/runfailed": auditlog.Ignore, "jobs/runtriggered": auditlog.Ignore,
+		"jobs/cancel": auditlog.Ignore, "jobs/cancelallruns": auditlog.Ignore, "jobs/repairrun": auditlog.Ignore,
+		"jobs/deleterun": auditlog.Ignore,
+	}
+}
+
 // Schema implements resource.Kind.
 func (*jobKind) Schema() *resource.Schema { return jobSchema }
 
@@ -130,14 +155,14 @@ func (*jobKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Obj
 	}
 	all, err := listing.ToSlice(ctx, w.Jobs.List(ctx, jobs.ListJobsRequest{ExpandTasks: true, Limit: jobsListPage}))
 	if err != nil {
-		return nil, apiListErr(Job, ws, err)
+		return nil, err
 	}
 	out := make([]resource.Object, 0, len(all))
 	for _, j := range all {
 		id := strconv.FormatInt(j.JobId, 10)
 		doc, err := jobDoc(j.Settings)
 		if err != nil {
-			return nil, resource.Errorf(Job, id, "read", err)
+			return nil, fmt.Errorf("%s: %w", id, err)
 		}
 		out = append(out, resource.Object{Kind: Job, Key: id, ID: id, Name: docStr(doc, "name"), Doc: doc})
 	}
@@ -230,6 +255,27 @@ func (*jobKind) Warm(doc resource.Doc, p resource.WarmPolicy) (resource.Doc, map
 	return out, map[string]string{"pause_status": strings.Join(was, ",")}
 }
 
+// Get implements resource.Getter with jobs/get (the SDK follows its task paging).
+func (*jobKind) Get(ctx context.Context, ws resource.Workspace, id string) (resource.Object, bool, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	jobID, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	j, err := w.Jobs.Get(ctx, jobs.GetJobRequest{JobId: jobID})
+	if ok, err := found(err); !ok {
+		return resource.Object{}, false, err
+	}
+	doc, err := jobDoc(j.Settings)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	return resource.Object{Kind: Job, Key: id, ID: id, Name: docStr(doc, "name"), Doc: doc}, true, nil
+}
+
 // Create implements resource.Kind with jobs/create (the settings document).
 func (*jobKind) Create(ctx context.Context, ws resource.Workspace, want resource.Object) (resource.Applied, error) {
 	w, err := apiClient(ws)
@@ -238,11 +284,11 @@ func (*jobKind) Create(ctx context.Context, ws resource.Workspace, want resource
 	}
 	var req jobs.CreateJob
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Job, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	resp, err := w.Jobs.Create(ctx, req)
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(Job, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: strconv.FormatInt(resp.JobId, 10)}, nil
 }
@@ -256,14 +302,14 @@ func (*jobKind) Update(ctx context.Context, ws resource.Workspace, id string, wa
 	}
 	jobID, err := parseJobID(id)
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(Job, id, "reset", err)
+		return resource.Applied{}, err
 	}
 	var settings jobs.JobSettings
 	if err := resource.FromDoc(want.Doc, &settings); err != nil {
-		return resource.Applied{}, resource.Errorf(Job, id, "reset", err)
+		return resource.Applied{}, err
 	}
 	if err := w.Jobs.Reset(ctx, jobs.ResetJob{JobId: jobID, NewSettings: settings}); err != nil {
-		return resource.Applied{}, resource.Errorf(Job, id, "reset", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: id}, nil
 }
@@ -278,13 +324,13 @@ func (*jobKind) Delete(ctx context.Context, ws resource.Workspace, id string) er
 	}
 	jobID, err := parseJobID(id)
 	if err != nil {
-		return resource.Errorf(Job, id, "delete", err)
+		return err
 	}
 	err = apiDeleteGone(
 		func() error { return w.Jobs.DeleteByJobId(ctx, jobID) },
 		func() error { _, err := w.Jobs.GetByJobId(ctx, jobID); return err })
 	if err != nil {
-		return resource.Errorf(Job, id, "delete", err)
+		return err
 	}
 	return nil
 }

@@ -3,9 +3,11 @@ package kinds
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
+	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -14,26 +16,25 @@ import (
 //
 //	{"language": "PYTHON", "content": "<base64 of the source>"}
 //
-// so the hash is of the real content. The listing's modified_at is the Mark:
-// a notebook is exported only when it moved since the last sync.
-type notebook struct{}
+// so the hash is of the real content. Listed from the run's walk with Mark =
+// modified_at and a nil Doc (its language in Attrs): a notebook is exported
+// only when it moved since the last sync.
+type notebook struct{ wsKind }
 
 // notebook reads its document with an export.
 var _ resource.Reader = notebook{}
 
-func newNotebook() resource.Kind { return notebook{} }
+func newNotebook(tree *wsTree) resource.Kind { return notebook{wsKind{Notebook, tree}} }
 
-// Name implements resource.Kind.
-func (notebook) Name() string { return Notebook }
+// Info implements resource.Kind: notebooks live in folders; reads are
+// exports and writes imports, each with its own published limit.
+func (notebook) Info() resource.Info {
+	return resource.Info{Resource: "notebooks", DependsOn: []string{Directory}, Rates: wsRates}
+}
 
-// Schema implements resource.Kind. The document holds only what import takes
-// (language and content); ids and timestamps never enter it.
-func (notebook) Schema() *resource.Schema { return &resource.Schema{Paths: true} }
-
-// List implements resource.Kind from the shared walk: every notebook with
-// Mark = modified_at, a nil Doc and its language in Attrs.
-func (notebook) List(ctx context.Context, ws resource.Workspace) ([]resource.Object, error) {
-	return wsList(ctx, ws, Notebook)
+// wsRates are the rate families of workspace content reads and writes.
+var wsRates = map[string]string{
+	"read": resource.RateExport, "create": resource.RateImport, "update": resource.RateImport,
 }
 
 // Read implements resource.Reader with one SOURCE export. The language comes
@@ -47,11 +48,11 @@ func (notebook) Read(ctx context.Context, ws resource.Workspace, obj resource.Ob
 	if lang == "" {
 		info, err := w.Workspace.GetStatus(ctx, workspace.GetStatusRequest{Path: obj.ID})
 		if err != nil {
-			return nil, resource.Errorf(Notebook, obj.ID, "get-status", err)
+			return nil, fmt.Errorf("get-status: %w", err)
 		}
 		lang = string(info.Language)
 	}
-	content, err := wsExport(ctx, w, Notebook, obj.ID, workspace.ExportFormatSource)
+	content, err := wsExport(ctx, w, obj.ID, workspace.ExportFormatSource)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,7 @@ func (n notebook) Create(ctx context.Context, ws resource.Workspace, want resour
 
 // Update implements resource.Kind: a SOURCE import over the path, then one
 // get-status so the engine records the target's modified_at.
-func (notebook) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
+func (n notebook) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
 	w, err := apiClient(ws)
 	if err != nil {
 		return resource.Applied{}, err
@@ -76,14 +77,58 @@ func (notebook) Update(ctx context.Context, ws resource.Workspace, id string, wa
 	lang, _ := want.Doc["language"].(string)
 	content, _ := want.Doc["content"].(string)
 	if lang == "" || content == "" {
-		return resource.Applied{}, resource.Errorf(Notebook, id, "import",
-			fmt.Errorf("document needs language and content, got keys %v", wsDocKeys(want.Doc)))
+		return resource.Applied{}, fmt.Errorf("document needs language and content, got keys %v", docKeys(want.Doc))
 	}
-	return wsImport(ctx, w, Notebook, workspace.Import{Path: id, Format: workspace.ImportFormatSource,
+	return n.wsImport(ctx, w, workspace.Import{Path: id, Format: workspace.ImportFormatSource,
 		Language: workspace.Language(lang), Content: content, Overwrite: true})
 }
 
-// Delete implements resource.Kind; a missing notebook is not an error.
-func (notebook) Delete(ctx context.Context, ws resource.Workspace, id string) error {
-	return wsDelete(ctx, ws, Notebook, id)
+// auditEvents: the notebook service logs notebooks and workspace files
+// (assetType "file") alike; the workspace and workspaceFiles services log
+// files and notebooks alike, so their keys are path keys.
+func (notebook) auditEvents() auditlog.Events {
+	asset := auditlog.KindOf(notebookAssetKind)
+	anyPath := auditlog.Fixed(resource.KindPath)
+	return auditlog.Events{
+		"notebook/createnotebook":  auditlog.At(asset, "path"),
+		"notebook/importnotebook":  auditlog.At(asset, "path"),
+		"notebook/modifynotebook":  auditlog.At(asset, "path"), // may carry only notebookId: Unresolved
+		"notebook/restorenotebook": auditlog.At(asset, "path"),
+		"notebook/deletenotebook":  auditlog.At(asset, "path"),
+		"notebook/movenotebook":    auditlog.Moved(asset, "oldPath", "newPath"),
+		"notebook/renamenotebook":  auditlog.Renamed(asset),
+		// Sessions, runs and reads.
+		"notebook/attachnotebook":         auditlog.Ignore,
+		"notebook/detachnotebook":         auditlog.Ignore,
+		"notebook/runcommand":             auditlog.Ignore,
+		"notebook/downloadlargeresults":   auditlog.Ignore,
+		"notebook/downloadpreviewresults": auditlog.Ignore,
+		"notebook/takenotebooksnapshot":   auditlog.Ignore,
+
+		"workspace/filecreate":          auditlog.At(anyPath, "path"),
+		"workspace/createworkspacenode": auditlog.At(anyPath, "path"),
+		"workspace/filedelete":          auditlog.At(anyPath, "path"),
+		"workspace/deleteworkspacenode": auditlog.At(anyPath, "path"),
+		// destinationPath may be the new path or the folder moved into; a path
+		// key covers both (a folder stands for its subtree).
+		"workspace/moveworkspacenode": auditlog.Moved(anyPath, "path", "destinationPath"),
+		// Purging the trash removes objects whose deletion was already logged.
+		"workspace/purgeworkspacenodes":     auditlog.Ignore,
+		"workspace/workspaceexport":         auditlog.Ignore,
+		"workspace/changeworkspaceacl":      auditlog.Ignore,
+		"workspacefiles/wsfsstreamingwrite": auditlog.At(anyPath, "path"),
+	}
+}
+
+// notebookAssetKind is the kind of a notebook-service object: the service
+// also logs workspace files, marked assetType "file".
+func notebookAssetKind(rec *auditlog.Record) string {
+	switch t, _ := rec.Param("assetType"); {
+	case t == "" || strings.EqualFold(t, "notebook"):
+		return Notebook
+	case strings.EqualFold(t, "file"):
+		return File
+	default:
+		return resource.KindPath
+	}
 }

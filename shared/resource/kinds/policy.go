@@ -2,9 +2,11 @@ package kinds
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/databricks/databricks-sdk-go/service/compute"
 
+	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -29,6 +31,19 @@ var policySchema = &resource.Schema{
 // Name implements resource.Kind.
 func (*policyKind) Name() string { return Policy }
 
+// Info implements resource.Kind.
+func (*policyKind) Info() resource.Info { return resource.Info{Resource: "policies"} }
+
+// auditEvents: a created policy's id is only in the result.
+func (*policyKind) auditEvents() auditlog.Events {
+	return auditlog.Events{
+		"clusterpolicies/create":                 auditlog.ByResult(Policy, "policy_id", "policyId"),
+		"clusterpolicies/edit":                   auditlog.ByParam(Policy, "policy_id", "policyId"),
+		"clusterpolicies/delete":                 auditlog.ByParam(Policy, "policy_id", "policyId"),
+		"clusterpolicies/changeclusterpolicyacl": auditlog.Ignore,
+	}
+}
+
 // Schema implements resource.Kind.
 func (*policyKind) Schema() *resource.Schema { return policySchema }
 
@@ -43,13 +58,13 @@ func (*policyKind) List(ctx context.Context, ws resource.Workspace) ([]resource.
 	}
 	policies, err := w.ClusterPolicies.ListAll(ctx, compute.ListClusterPoliciesRequest{})
 	if err != nil {
-		return nil, apiListErr(Policy, ws, err)
+		return nil, err
 	}
 	out := make([]resource.Object, 0, len(policies))
 	for _, p := range policies {
 		doc, err := policyDoc(p)
 		if err != nil {
-			return nil, resource.Errorf(Policy, p.PolicyId, "read", err)
+			return nil, fmt.Errorf("%s: %w", p.PolicyId, err)
 		}
 		out = append(out, resource.Object{
 			Kind: Policy, Key: p.PolicyId, ID: p.PolicyId, Name: p.Name,
@@ -74,6 +89,23 @@ func policyDoc(p compute.Policy) (resource.Doc, error) {
 	return doc, nil
 }
 
+// Get implements resource.Getter with policies/clusters/get.
+func (*policyKind) Get(ctx context.Context, ws resource.Workspace, id string) (resource.Object, bool, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	p, err := w.ClusterPolicies.Get(ctx, compute.GetClusterPolicyRequest{PolicyId: id})
+	if ok, err := found(err); !ok {
+		return resource.Object{}, false, err
+	}
+	doc, err := policyDoc(*p)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	return resource.Object{Kind: Policy, Key: id, ID: id, Name: p.Name, Doc: doc, Builtin: p.IsDefault}, true, nil
+}
+
 // Create implements resource.Kind with policies/clusters/create. A duplicate
 // name is refused by the service (the engine adopts by name first).
 func (*policyKind) Create(ctx context.Context, ws resource.Workspace, want resource.Object) (resource.Applied, error) {
@@ -83,11 +115,11 @@ func (*policyKind) Create(ctx context.Context, ws resource.Workspace, want resou
 	}
 	var req compute.CreatePolicy
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Policy, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	resp, err := w.ClusterPolicies.Create(ctx, req)
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(Policy, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: resp.PolicyId}, nil
 }
@@ -100,11 +132,11 @@ func (*policyKind) Update(ctx context.Context, ws resource.Workspace, id string,
 	}
 	var req compute.EditPolicy
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Policy, id, "edit", err)
+		return resource.Applied{}, err
 	}
 	req.PolicyId = id
 	if err := w.ClusterPolicies.Edit(ctx, req); err != nil {
-		return resource.Applied{}, resource.Errorf(Policy, id, "edit", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: id}, nil
 }
@@ -121,7 +153,7 @@ func (*policyKind) Delete(ctx context.Context, ws resource.Workspace, id string)
 		func() error { return w.ClusterPolicies.Delete(ctx, compute.DeletePolicy{PolicyId: id}) },
 		func() error { _, err := w.ClusterPolicies.GetByPolicyId(ctx, id); return err })
 	if err != nil {
-		return resource.Errorf(Policy, id, "delete", err)
+		return err
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/databricks/databricks-sdk-go/service/compute"
 
+	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -47,6 +48,19 @@ var poolSchema = &resource.Schema{
 // Name implements resource.Kind.
 func (*poolKind) Name() string { return Pool }
 
+// Info implements resource.Kind.
+func (*poolKind) Info() resource.Info { return resource.Info{Resource: "pools"} }
+
+// auditEvents: a created pool's id is only in the result.
+func (*poolKind) auditEvents() auditlog.Events {
+	return auditlog.Events{
+		"instancepools/create":                auditlog.ByResult(Pool, "instance_pool_id", "instancePoolId"),
+		"instancepools/edit":                  auditlog.ByParam(Pool, "instance_pool_id", "instancePoolId"),
+		"instancepools/delete":                auditlog.ByParam(Pool, "instance_pool_id", "instancePoolId"),
+		"instancepools/changeinstancepoolacl": auditlog.Ignore,
+	}
+}
+
 // Schema implements resource.Kind.
 func (*poolKind) Schema() *resource.Schema { return poolSchema }
 
@@ -58,13 +72,13 @@ func (*poolKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Ob
 	}
 	pools, err := w.InstancePools.ListAll(ctx)
 	if err != nil {
-		return nil, apiListErr(Pool, ws, err)
+		return nil, err
 	}
 	out := make([]resource.Object, 0, len(pools))
 	for _, p := range pools {
 		doc, err := poolDoc(p)
 		if err != nil {
-			return nil, resource.Errorf(Pool, p.InstancePoolId, "read", err)
+			return nil, fmt.Errorf("%s: %w", p.InstancePoolId, err)
 		}
 		out = append(out, resource.Object{
 			Kind: Pool, Key: p.InstancePoolId, ID: p.InstancePoolId, Name: p.InstancePoolName, Doc: doc,
@@ -95,6 +109,23 @@ func (*poolKind) Warm(doc resource.Doc, p resource.WarmPolicy) (resource.Doc, ma
 	return out, map[string]string{"min_idle_instances": src}
 }
 
+// Get implements resource.Getter with instance-pools/get.
+func (*poolKind) Get(ctx context.Context, ws resource.Workspace, id string) (resource.Object, bool, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	p, err := w.InstancePools.Get(ctx, compute.GetInstancePoolRequest{InstancePoolId: id})
+	if ok, err := found(err); !ok {
+		return resource.Object{}, false, err
+	}
+	doc, err := resource.ToDoc(p)
+	if err != nil {
+		return resource.Object{}, false, err
+	}
+	return resource.Object{Kind: Pool, Key: id, ID: id, Name: p.InstancePoolName, Doc: doc}, true, nil
+}
+
 // Create implements resource.Kind with instance-pools/create.
 func (*poolKind) Create(ctx context.Context, ws resource.Workspace, want resource.Object) (resource.Applied, error) {
 	w, err := apiClient(ws)
@@ -103,11 +134,11 @@ func (*poolKind) Create(ctx context.Context, ws resource.Workspace, want resourc
 	}
 	var req compute.CreateInstancePool
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Pool, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	resp, err := w.InstancePools.Create(ctx, req)
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(Pool, want.Key, "create", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: resp.InstancePoolId}, nil
 }
@@ -123,14 +154,14 @@ func (*poolKind) Update(ctx context.Context, ws resource.Workspace, id string, w
 	}
 	var req compute.EditInstancePool
 	if err := resource.FromDoc(want.Doc, &req); err != nil {
-		return resource.Applied{}, resource.Errorf(Pool, id, "edit", err)
+		return resource.Applied{}, err
 	}
 	req.InstancePoolId = id
 	if !slices.Contains(req.ForceSendFields, "MinIdleInstances") {
 		req.ForceSendFields = append(req.ForceSendFields, "MinIdleInstances")
 	}
 	if err := w.InstancePools.Edit(ctx, req); err != nil {
-		return resource.Applied{}, resource.Errorf(Pool, id, "edit", err)
+		return resource.Applied{}, err
 	}
 	return resource.Applied{ID: id}, nil
 }
@@ -146,7 +177,7 @@ func (*poolKind) Delete(ctx context.Context, ws resource.Workspace, id string) e
 		func() error { return w.InstancePools.Delete(ctx, compute.DeleteInstancePool{InstancePoolId: id}) },
 		func() error { _, err := w.InstancePools.GetByInstancePoolId(ctx, id); return err })
 	if err != nil {
-		return resource.Errorf(Pool, id, "delete", err)
+		return err
 	}
 	return nil
 }

@@ -9,9 +9,9 @@ import (
 	"sort"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
 	"github.com/drsync/drsync/shared/emulator"
@@ -29,7 +29,7 @@ const (
 func wsTestStart(t *testing.T) (*emulator.Server, *databricks.WorkspaceClient, resource.Workspace) {
 	t.Helper()
 	srv, w := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}})
-	return srv, w, resource.Workspace{Side: "target", API: w}
+	return srv, w, emutest.Workspace(t, srv, "target")
 }
 
 // wsTestSeed seeds objects and fails the test on error.
@@ -66,11 +66,17 @@ var wsTestDirs = []string{
 	"/Shared/etl/daily", "/Shared/etl/lib", "/Users", wsTestHome, wsTestHome + "/scratch",
 }
 
-// wsTestListAll lists the three workspace kinds, in registry order.
-func wsTestListAll(t *testing.T, ws resource.Workspace) map[string][]resource.Object {
+// wsTestKinds are the three workspace kinds of one run, sharing its tree.
+func wsTestKinds() (*wsTree, []resource.Kind) {
+	tree := newWSTree()
+	return tree, []resource.Kind{newDirectory(tree), newNotebook(tree), newFile(tree)}
+}
+
+// wsTestListAll lists the three workspace kinds of one run, in registry order.
+func wsTestListAll(t *testing.T, ws resource.Workspace, ks []resource.Kind) map[string][]resource.Object {
 	t.Helper()
 	out := map[string][]resource.Object{}
-	for _, k := range []resource.Kind{newDirectory(), newNotebook(), newFile()} {
+	for _, k := range ks {
 		objs, err := k.List(context.Background(), ws)
 		if err != nil {
 			t.Fatalf("list %s: %v", k.Name(), err)
@@ -105,7 +111,8 @@ func TestWorkspaceListWalksTreeOnce(t *testing.T) {
 	wsTestSeed(t, srv, wsTestTree...)
 	srv.ResetRequests()
 
-	got := wsTestListAll(t, ws)
+	tree, ks := wsTestKinds()
+	got := wsTestListAll(t, ws, ks)
 
 	if n := srv.RequestCount(wsTestList); n != int64(len(wsTestDirs)) {
 		t.Errorf("list calls = %d, want %d (one per folder)", n, len(wsTestDirs))
@@ -113,10 +120,10 @@ func TestWorkspaceListWalksTreeOnce(t *testing.T) {
 	if n := srv.RequestCount(wsTestExport); n != 0 {
 		t.Errorf("exports during listing = %d, want 0", n)
 	}
-	wsWalks.mu.Lock()
-	_, kept := wsWalks.walks[wsWalkKey{w: w, root: "/"}]
-	wsWalks.mu.Unlock()
-	if kept {
+	tree.mu.Lock()
+	kept := len(tree.walks)
+	tree.mu.Unlock()
+	if kept != 0 {
 		t.Error("walk still cached after all three kinds took it")
 	}
 	if ids := wsTestIDs(got[Directory]); !slices.Equal(ids, wsTestDirs) {
@@ -167,8 +174,9 @@ func TestWorkspaceWalkSharing(t *testing.T) {
 	srv.ResetRequests()
 	dirs := int64(len(wsTestDirs))
 
-	wsTestListAll(t, ws)
-	if _, err := newNotebook().List(context.Background(), ws); err != nil {
+	tree, ks := wsTestKinds()
+	wsTestListAll(t, ws, ks)
+	if _, err := newNotebook(tree).List(context.Background(), ws); err != nil {
 		t.Fatal(err)
 	}
 	if n := srv.RequestCount(wsTestList); n != 2*dirs {
@@ -177,10 +185,14 @@ func TestWorkspaceWalkSharing(t *testing.T) {
 
 	want := resource.Object{Kind: File, Key: "/Shared/new.txt", ID: "/Shared/new.txt",
 		Doc: resource.Doc{"content": base64.StdEncoding.EncodeToString([]byte("x"))}}
-	if _, err := newFile().Create(context.Background(), ws, want); err != nil {
+	dir := newDirectory(tree)
+	if _, err := dir.List(context.Background(), ws); err != nil { // walk served to directories only
 		t.Fatal(err)
 	}
-	files, err := newFile().List(context.Background(), ws)
+	if _, err := newFile(tree).Create(context.Background(), ws, want); err != nil {
+		t.Fatal(err)
+	}
+	files, err := newFile(tree).List(context.Background(), ws)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +209,8 @@ func TestWorkspaceWalkSharedConcurrently(t *testing.T) {
 	srv.ResetRequests()
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
-	for _, k := range []resource.Kind{newDirectory(), newNotebook(), newFile()} {
+	_, ks := wsTestKinds()
+	for _, k := range ks {
 		wg.Go(func() {
 			_, err := k.List(context.Background(), ws)
 			errs <- err
@@ -215,30 +228,25 @@ func TestWorkspaceWalkSharedConcurrently(t *testing.T) {
 	}
 }
 
-// Protects a run that lists only some kinds: a finished walk is not handed to
-// another kind once it is older than wsWalkTTL.
-func TestWorkspaceWalkExpires(t *testing.T) {
-	srv, w, _ := wsTestStart(t)
-	now := time.UnixMilli(1_700_000_000_000)
-	cache := &wsWalkCache{walks: map[wsWalkKey]*wsWalk{}, now: func() time.Time { return now }}
+// Protects runs from each other: a walk belongs to the run whose adapters
+// made it (All), so a second run always reads the tree afresh, however soon,
+// and nothing is held once the run's adapters are gone.
+func TestWorkspaceWalkPerRun(t *testing.T) {
+	srv, _, ws := wsTestStart(t)
 	srv.ResetRequests()
 	walks := func() int64 { return srv.RequestCount(wsTestList) / 5 } // a fresh workspace has 5 folders
-	if _, err := cache.get(context.Background(), w, "/", Directory); err != nil {
-		t.Fatal(err)
-	}
-	now = now.Add(wsWalkTTL - time.Second)
-	if _, err := cache.get(context.Background(), w, "/", Notebook); err != nil {
-		t.Fatal(err)
-	}
-	if n := walks(); n != 1 {
-		t.Fatalf("walks within the TTL = %d, want 1", n)
-	}
-	now = now.Add(2 * time.Second)
-	if _, err := cache.get(context.Background(), w, "/", File); err != nil {
-		t.Fatal(err)
-	}
-	if n := walks(); n != 2 {
-		t.Errorf("walks after the TTL = %d, want 2", n)
+	for run := 1; run <= 2; run++ {
+		ks := All()
+		for _, k := range ks {
+			if k.Schema().Paths {
+				if _, err := k.List(context.Background(), ws); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if n := walks(); n != int64(run) {
+			t.Fatalf("walks after %d runs = %d, want one per run", run, n)
+		}
 	}
 }
 
@@ -250,13 +258,13 @@ func TestWorkspaceWalkErrors(t *testing.T) {
 		"/": {{ObjectType: workspace.ObjectTypeDirectory, Path: "/gone"},
 			{ObjectType: workspace.ObjectTypeNotebook, Path: "/nb"}},
 	}
-	gone := wsTestErrTree{wsTestFakeTree: base, errs: map[string]error{"/gone": databricks.ErrResourceDoesNotExist}}
+	gone := wsTestErrTree{wsTestFakeTree: base, errs: map[string]error{"/gone": apierr.ErrResourceDoesNotExist}}
 	infos, err := wsWalkTree(context.Background(), gone, "/")
 	if err != nil || len(infos) != 2 {
 		t.Errorf("walk with a vanished folder = %d objects, %v; want 2, nil", len(infos), err)
 	}
-	broken := wsTestErrTree{wsTestFakeTree: base, errs: map[string]error{"/gone": databricks.ErrPermissionDenied}}
-	if _, err := wsWalkTree(context.Background(), broken, "/"); !errors.Is(err, databricks.ErrPermissionDenied) {
+	broken := wsTestErrTree{wsTestFakeTree: base, errs: map[string]error{"/gone": apierr.ErrPermissionDenied}}
+	if _, err := wsWalkTree(context.Background(), broken, "/"); !errors.Is(err, apierr.ErrPermissionDenied) {
 		t.Errorf("walk with a failing folder: %v, want ErrPermissionDenied", err)
 	}
 }
@@ -277,6 +285,10 @@ func (f wsTestErrTree) ListAll(ctx context.Context, req workspace.ListWorkspaceR
 // wsTestFakeTree is an in-memory lister for object types the emulator cannot
 // make (Git folders, libraries, dashboards): folder path → entries.
 type wsTestFakeTree map[string][]workspace.ObjectInfo
+
+func (f wsTestFakeTree) GetStatus(_ context.Context, req workspace.GetStatusRequest) (*workspace.ObjectInfo, error) {
+	return nil, fmt.Errorf("unexpected get-status of %s", req.Path)
+}
 
 func (f wsTestFakeTree) ListAll(_ context.Context, req workspace.ListWorkspaceRequest) ([]workspace.ObjectInfo, error) {
 	entries, ok := f[req.Path]
@@ -387,7 +399,8 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 	src.Side = "source"
 	wsTestSeed(t, srcSrv, wsTestTree...)
 
-	for _, k := range []resource.Kind{newDirectory(), newNotebook(), newFile()} {
+	_, ks := wsTestKinds()
+	for _, k := range ks {
 		objs, err := k.List(context.Background(), src)
 		if err != nil {
 			t.Fatal(err)
@@ -419,7 +432,9 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	srcObjs, dstObjs := wsTestListAll(t, src), wsTestListAll(t, dst)
+	_, srcKinds := wsTestKinds()
+	_, dstKinds := wsTestKinds()
+	srcObjs, dstObjs := wsTestListAll(t, src, srcKinds), wsTestListAll(t, dst, dstKinds)
 	for kind := range srcObjs {
 		if a, b := wsTestIDs(srcObjs[kind]), wsTestIDs(dstObjs[kind]); !slices.Equal(a, b) {
 			t.Errorf("%s: target has %q, source %q", kind, b, a)
@@ -442,9 +457,9 @@ func TestWorkspaceCreateOverwrites(t *testing.T) {
 		doc  resource.Doc
 		want string
 	}{
-		{newNotebook(), "/Shared/a b/nb", resource.Doc{"language": "PYTHON", "content": enc("# Databricks notebook source\nnew")},
+		{newNotebook(newWSTree()), "/Shared/a b/nb", resource.Doc{"language": "PYTHON", "content": enc("# Databricks notebook source\nnew")},
 			"# Databricks notebook source\nnew"},
-		{newFile(), "/Shared/a b/f.txt", resource.Doc{"content": enc("new")}, "new"},
+		{newFile(newWSTree()), "/Shared/a b/f.txt", resource.Doc{"content": enc("new")}, "new"},
 	}
 	for _, c := range cases {
 		applied, err := c.kind.Create(context.Background(), ws, resource.Object{Kind: c.kind.Name(), Key: c.path, ID: c.path, Doc: c.doc})
@@ -468,8 +483,8 @@ func TestWorkspaceDelete(t *testing.T) {
 	wsTestSeed(t, srv, emulator.SeedObject{Path: "/Shared/keep/theirs", ObjectType: "NOTEBOOK", Language: "SQL", Content: "SELECT 1"})
 	count := srv.WorkspaceObjectCount()
 
-	err := newDirectory().Delete(context.Background(), ws, "/Shared/keep")
-	if !errors.Is(err, databricks.ErrBadRequest) {
+	err := newDirectory(newWSTree()).Delete(context.Background(), ws, "/Shared/keep")
+	if !errors.Is(err, apierr.ErrBadRequest) {
 		t.Errorf("delete of a non-empty folder: %v, want ErrBadRequest", err)
 	}
 	if n := srv.WorkspaceObjectCount(); n != count {
@@ -479,13 +494,13 @@ func TestWorkspaceDelete(t *testing.T) {
 		t.Errorf("child gone after refused delete: %v", err)
 	}
 
-	for _, k := range []resource.Kind{newNotebook(), newDirectory()} {
+	for _, k := range []resource.Kind{newNotebook(newWSTree()), newDirectory(newWSTree())} {
 		id := map[string]string{Notebook: "/Shared/keep/theirs", Directory: "/Shared/keep"}[k.Name()]
 		if err := k.Delete(context.Background(), ws, id); err != nil {
 			t.Errorf("delete %s %s: %v", k.Name(), id, err)
 		}
 	}
-	for _, k := range []resource.Kind{newDirectory(), newNotebook(), newFile()} {
+	for _, k := range []resource.Kind{newDirectory(newWSTree()), newNotebook(newWSTree()), newFile(newWSTree())} {
 		if err := k.Delete(context.Background(), ws, "/Shared/never there"); err != nil {
 			t.Errorf("%s delete of a missing path: %v, want nil", k.Name(), err)
 		}
@@ -497,7 +512,7 @@ func TestWorkspaceDelete(t *testing.T) {
 func TestNotebookReadWithoutListing(t *testing.T) {
 	srv, _, ws := wsTestStart(t)
 	wsTestSeed(t, srv, emulator.SeedObject{Path: "/Shared/q", ObjectType: "NOTEBOOK", Language: "SCALA", Content: "1"})
-	doc, err := newNotebook().(resource.Reader).Read(context.Background(), ws, resource.Object{Kind: Notebook, ID: "/Shared/q"})
+	doc, err := newNotebook(newWSTree()).(resource.Reader).Read(context.Background(), ws, resource.Object{Kind: Notebook, ID: "/Shared/q"})
 	if err != nil {
 		t.Fatal(err)
 	}

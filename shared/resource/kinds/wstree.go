@@ -5,14 +5,11 @@ package kinds
 //
 // workspace/list is neither recursive nor paginated: one call per directory.
 // Listing the tree once per kind would triple those calls, so the three
-// adapters share a walk through a small package-level cache keyed by the
-// WorkspaceClient (the constructors take no arguments and All() builds fresh
-// adapters, so a cache beside the client is the one place all three meet).
-// A walk is served to each kind at most once: a kind that lists again (the next
-// run, a re-check after apply) starts a fresh walk. A walk also expires
-// wsWalkTTL after it finished (for a run that lists only some of the kinds),
-// and any write through these adapters drops the workspace's walk, so nothing
-// drsync changed is ever hidden by the cache.
+// adapters of one run (All) share a wsTree. A walk is served to each kind at
+// most once: a kind that lists again (a re-check after apply) starts a fresh
+// walk, and any write through these adapters drops the workspace's walks, so
+// nothing drsync changed is ever hidden. The tree lives as long as the run's
+// adapters: nothing outlives the run.
 
 import (
 	"context"
@@ -23,22 +20,18 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/resource"
 )
 
-const (
-	// wsWalkLimit bounds concurrent list calls during a walk: each directory is
-	// one call, and the SDK's own rate limit still applies on top.
-	wsWalkLimit = 8
-	// wsWalkTTL is how long a finished walk may serve a kind that has not seen it.
-	wsWalkTTL = time.Minute
-)
+// wsWalkLimit bounds concurrent list calls during a walk: each directory is
+// one call, and the SDK's own rate limit still applies on top.
+const wsWalkLimit = 8
 
 // Skip reasons for workspace objects drsync never copies.
 const (
@@ -83,27 +76,70 @@ func wsBuiltin(path string) bool {
 	return ok && name != "" && !strings.Contains(name, "/")
 }
 
-// wsList returns the objects of one kind from the shared walk of ws.
-func wsList(ctx context.Context, ws resource.Workspace, kind string) ([]resource.Object, error) {
+// wsKind is what the three workspace kinds share: their name, the run's
+// tree, listing from it, and delete.
+type wsKind struct {
+	name string
+	tree *wsTree
+}
+
+// Name implements resource.Kind.
+func (k wsKind) Name() string { return k.name }
+
+// Schema implements resource.Kind: the path is the identity; the document
+// holds only what import takes (ids and timestamps never enter it).
+func (wsKind) Schema() *resource.Schema { return &resource.Schema{Paths: true} }
+
+// List implements resource.Kind from the run's walk of the whole tree.
+func (k wsKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Object, error) {
+	out, err := k.listUnder(ctx, ws, "/")
+	if err != nil || k.name != Directory {
+		return out, err
+	}
+	root := resource.Object{Kind: Directory, Key: "/", ID: "/", Name: "/", Doc: resource.Doc{}, Builtin: true}
+	return append([]resource.Object{root}, out...), nil
+}
+
+// ListUnder implements resource.SubtreeLister: root itself (one get-status)
+// and, when it is a folder, everything under it; nothing when root does not
+// exist. The three kinds share one read of each subtree.
+func (k wsKind) ListUnder(ctx context.Context, ws resource.Workspace, root string) ([]resource.Object, error) {
+	return k.listUnder(ctx, ws, root)
+}
+
+func (k wsKind) listUnder(ctx context.Context, ws resource.Workspace, root string) ([]resource.Object, error) {
 	w, err := apiClient(ws)
 	if err != nil {
 		return nil, err
 	}
-	infos, err := wsWalks.get(ctx, w, "/", kind)
+	infos, err := k.tree.get(ctx, w, root, k.name)
 	if err != nil {
-		return nil, fmt.Errorf("list %s objects in %s workspace: %w", kind, ws.Side, err)
+		return nil, err
 	}
 	var out []resource.Object
-	if kind == Directory {
-		out = append(out, resource.Object{Kind: Directory, Key: "/", ID: "/", Name: "/",
-			Doc: resource.Doc{}, Builtin: true})
-	}
 	for _, info := range infos {
-		if k, skip := wsKindOf(info); k == kind {
+		if kind, skip := wsKindOf(info); kind == k.name {
 			out = append(out, wsObject(kind, info, skip))
 		}
 	}
 	return out, nil
+}
+
+// Delete implements resource.Kind with a non-recursive delete, so a folder
+// that still holds unmanaged objects is never emptied: the service answers
+// DIRECTORY_NOT_EMPTY (errors.Is apierr.ErrBadRequest) and nothing is
+// removed. A missing object is not an error.
+func (k wsKind) Delete(ctx context.Context, ws resource.Workspace, id string) error {
+	w, err := apiClient(ws)
+	if err != nil {
+		return err
+	}
+	defer k.tree.forget(w)
+	err = w.Workspace.Delete(ctx, workspace.Delete{Path: id})
+	if errors.Is(err, apierr.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // wsObject turns one listed object into an Object of kind. Directories carry
@@ -126,42 +162,39 @@ func wsObject(kind string, info workspace.ObjectInfo, skip string) resource.Obje
 	return o
 }
 
-// wsKinds are the kinds that share a walk.
-var wsKinds = []string{Directory, Notebook, File}
+// wsKindCount is how many kinds share a walk.
+const wsKindCount = 3
 
-// wsWalks is the process-wide cache of walks (see the top of this file).
-var wsWalks = &wsWalkCache{walks: map[wsWalkKey]*wsWalk{}, now: time.Now}
-
-type wsWalkCache struct {
+// wsTree is one run's walks of the workspace trees it reads.
+type wsTree struct {
 	mu    sync.Mutex
 	walks map[wsWalkKey]*wsWalk
-	now   func() time.Time
 }
+
+func newWSTree() *wsTree { return &wsTree{walks: map[wsWalkKey]*wsWalk{}} }
 
 // wsWalkKey names a walk: a workspace and the path it starts at ("/" for the
 // whole tree, a subtree for a targeted sync).
 type wsWalkKey struct {
-	w    *databricks.WorkspaceClient
+	w    *connect.Client
 	root string
 }
 
 // wsWalk is one walk of one workspace, possibly still running.
 type wsWalk struct {
-	done     chan struct{} // closed when infos/err are set
-	infos    []workspace.ObjectInfo
-	err      error
-	finished time.Time
-	served   map[string]bool // kinds this walk was handed to
+	done   chan struct{} // closed when infos/err are set
+	infos  []workspace.ObjectInfo
+	err    error
+	served map[string]bool // kinds this walk was handed to
 }
 
 // get returns every object of w's tree at and under root (sorted by path, "/"
 // not included), from the current walk when kind has not been served it yet,
 // else from a new walk. Concurrent callers share one walk; a failed walk is
 // not kept.
-func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, root, kind string) ([]workspace.ObjectInfo, error) {
+func (c *wsTree) get(ctx context.Context, w *connect.Client, root, kind string) ([]workspace.ObjectInfo, error) {
 	key := wsWalkKey{w: w, root: root}
 	c.mu.Lock()
-	c.purge()
 	e := c.walks[key]
 	if e != nil && e.served[kind] {
 		e = nil
@@ -172,9 +205,9 @@ func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, ro
 		c.walks[key] = e
 	}
 	e.served[kind] = true
-	if len(e.served) == len(wsKinds) && c.walks[key] == e {
+	if len(e.served) == wsKindCount && c.walks[key] == e {
 		// Every kind has it: no one can be served from it again, so do not
-		// hold a large tree in memory until it expires.
+		// hold a large tree in memory for the rest of the run.
 		delete(c.walks, key)
 	}
 	c.mu.Unlock()
@@ -190,50 +223,19 @@ func (c *wsWalkCache) get(ctx context.Context, w *databricks.WorkspaceClient, ro
 }
 
 // run walks the tree for e and publishes the result.
-func (c *wsWalkCache) run(ctx context.Context, key wsWalkKey, e *wsWalk) {
-	infos, err := wsReadTree(ctx, key.w, key.root)
+func (c *wsTree) run(ctx context.Context, key wsWalkKey, e *wsWalk) {
+	infos, err := wsReadTree(ctx, key.w.Workspace, key.root)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e.infos, e.err, e.finished = infos, err, c.now()
+	e.infos, e.err = infos, err
 	if err != nil && c.walks[key] == e {
 		delete(c.walks, key)
 	}
 	close(e.done)
 }
 
-// wsReadTree is the whole tree below "/", or root itself (one get-status) and,
-// when it is a folder, everything under it; nothing when root does not exist.
-func wsReadTree(ctx context.Context, w *databricks.WorkspaceClient, root string) ([]workspace.ObjectInfo, error) {
-	if root == "/" {
-		return wsWalkTree(ctx, w.Workspace, root)
-	}
-	info, err := w.Workspace.GetStatus(ctx, workspace.GetStatusRequest{Path: root})
-	if errors.Is(err, databricks.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get-status %s: %w", root, err)
-	}
-	infos := []workspace.ObjectInfo{*info}
-	if info.ObjectType != workspace.ObjectTypeDirectory {
-		return infos, nil
-	}
-	below, err := wsWalkTree(ctx, w.Workspace, root)
-	return append(infos, below...), err
-}
-
-// purge drops finished walks older than wsWalkTTL. Call with c.mu held.
-func (c *wsWalkCache) purge() {
-	now := c.now()
-	for key, e := range c.walks {
-		if !e.finished.IsZero() && now.Sub(e.finished) > wsWalkTTL {
-			delete(c.walks, key)
-		}
-	}
-}
-
 // forget drops w's walks: drsync just changed w's tree.
-func (c *wsWalkCache) forget(w *databricks.WorkspaceClient) {
+func (c *wsTree) forget(w *connect.Client) {
 	c.mu.Lock()
 	for key := range c.walks {
 		if key.w == w {
@@ -243,9 +245,33 @@ func (c *wsWalkCache) forget(w *databricks.WorkspaceClient) {
 	c.mu.Unlock()
 }
 
-// wsLister is the one call a walk needs (workspace.WorkspaceInterface has it).
-type wsLister interface {
+// wsAPI is the part of the workspace API a walk needs.
+type wsAPI interface {
 	ListAll(ctx context.Context, request workspace.ListWorkspaceRequest) ([]workspace.ObjectInfo, error)
+	GetStatus(ctx context.Context, request workspace.GetStatusRequest) (*workspace.ObjectInfo, error)
+}
+
+var _ wsAPI = (*workspace.WorkspaceAPI)(nil)
+
+// wsReadTree is the whole tree below "/", or root itself (one get-status) and,
+// when it is a folder, everything under it; nothing when root does not exist.
+func wsReadTree(ctx context.Context, api wsAPI, root string) ([]workspace.ObjectInfo, error) {
+	if root == "/" {
+		return wsWalkTree(ctx, api, root)
+	}
+	info, err := api.GetStatus(ctx, workspace.GetStatusRequest{Path: root})
+	if errors.Is(err, apierr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get-status %s: %w", root, err)
+	}
+	infos := []workspace.ObjectInfo{*info}
+	if info.ObjectType != workspace.ObjectTypeDirectory {
+		return infos, nil
+	}
+	below, err := wsWalkTree(ctx, api, root)
+	return append(infos, below...), err
 }
 
 // wsWalkTree lists every object under root, one list call per directory, at
@@ -253,7 +279,7 @@ type wsLister interface {
 // content belongs to its remote). A directory deleted during the walk is
 // skipped; any other failure fails the whole walk, because an incomplete
 // listing would read as deletions. The result is sorted by path.
-func wsWalkTree(ctx context.Context, api wsLister, root string) ([]workspace.ObjectInfo, error) {
+func wsWalkTree(ctx context.Context, api wsAPI, root string) ([]workspace.ObjectInfo, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	sem := make(chan struct{}, wsWalkLimit)
 	var mu sync.Mutex
@@ -288,7 +314,7 @@ func wsWalkTree(ctx context.Context, api wsLister, root string) ([]workspace.Obj
 
 // wsListDir lists one directory while holding a slot of sem. A directory that
 // vanished since its parent was listed yields nothing.
-func wsListDir(ctx context.Context, api wsLister, sem chan struct{}, dir string) ([]workspace.ObjectInfo, error) {
+func wsListDir(ctx context.Context, api wsAPI, sem chan struct{}, dir string) ([]workspace.ObjectInfo, error) {
 	select {
 	case sem <- struct{}{}:
 	case <-ctx.Done():
@@ -296,7 +322,7 @@ func wsListDir(ctx context.Context, api wsLister, sem chan struct{}, dir string)
 	}
 	infos, err := api.ListAll(ctx, workspace.ListWorkspaceRequest{Path: dir})
 	<-sem
-	if errors.Is(err, databricks.ErrNotFound) {
+	if errors.Is(err, apierr.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -311,52 +337,35 @@ func wsListDir(ctx context.Context, api wsLister, sem chan struct{}, dir string)
 
 // wsApplied reads the target's modified_at after a write, so the next run
 // knows the object it just wrote has not changed since.
-func wsApplied(ctx context.Context, w *databricks.WorkspaceClient, kind, path string) (resource.Applied, error) {
+func wsApplied(ctx context.Context, w *connect.Client, path string) (resource.Applied, error) {
 	info, err := w.Workspace.GetStatus(ctx, workspace.GetStatusRequest{Path: path})
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(kind, path, "get-status after write", err)
+		return resource.Applied{}, fmt.Errorf("get-status after write: %w", err)
 	}
 	return resource.Applied{ID: path, Mark: info.ModifiedAt}, nil
 }
 
-// wsDelete removes one object, never recursively: a directory still holding
-// objects drsync does not manage fails with DIRECTORY_NOT_EMPTY
-// (databricks.ErrBadRequest) and nothing is removed. A missing object is not
-// an error.
-func wsDelete(ctx context.Context, ws resource.Workspace, kind, path string) error {
-	w, err := apiClient(ws)
-	if err != nil {
-		return err
-	}
-	defer wsWalks.forget(w)
-	err = w.Workspace.Delete(ctx, workspace.Delete{Path: path})
-	if err != nil && !errors.Is(err, databricks.ErrNotFound) {
-		return resource.Errorf(kind, path, "delete", err)
-	}
-	return nil
-}
-
 // wsExport exports one object and returns its content as canonical base64
 // (re-encoded, so two workspaces that wrap or pad differently still hash alike).
-func wsExport(ctx context.Context, w *databricks.WorkspaceClient, kind, path string, format workspace.ExportFormat) (string, error) {
+func wsExport(ctx context.Context, w *connect.Client, path string, format workspace.ExportFormat) (string, error) {
 	resp, err := w.Workspace.Export(ctx, workspace.ExportRequest{Path: path, Format: format})
 	if err != nil {
-		return "", resource.Errorf(kind, path, "export", err)
+		return "", fmt.Errorf("export: %w", err)
 	}
 	data, err := resp.Bytes()
 	if err != nil {
-		return "", resource.Errorf(kind, path, "export", fmt.Errorf("decode content: %w", err))
+		return "", fmt.Errorf("export: decode content: %w", err)
 	}
 	return base64.StdEncoding.EncodeToString(data), nil
 }
 
 // wsImport writes one notebook or file and returns its path and new
 // modified_at. Content is always sent, even when empty (an empty file).
-func wsImport(ctx context.Context, w *databricks.WorkspaceClient, kind string, req workspace.Import) (resource.Applied, error) {
-	defer wsWalks.forget(w)
+func (k wsKind) wsImport(ctx context.Context, w *connect.Client, req workspace.Import) (resource.Applied, error) {
+	defer k.tree.forget(w)
 	req.ForceSendFields = append(req.ForceSendFields, "Content")
 	err := w.Workspace.Import(ctx, req)
-	if errors.Is(err, databricks.ErrNotFound) {
+	if errors.Is(err, apierr.ErrNotFound) {
 		// Import never creates its parent folder. A full sync creates folders
 		// first; a targeted one (a notebook created in a new folder) may not
 		// name the folder, so make it (mkdir -p) and import once more. The next
@@ -366,17 +375,7 @@ func wsImport(ctx context.Context, w *databricks.WorkspaceClient, kind string, r
 		}
 	}
 	if err != nil {
-		return resource.Applied{}, resource.Errorf(kind, req.Path, "import", err)
+		return resource.Applied{}, fmt.Errorf("import: %w", err)
 	}
-	return wsApplied(ctx, w, kind, req.Path)
-}
-
-// wsDocKeys lists a document's keys for an error message.
-func wsDocKeys(d resource.Doc) []string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return wsApplied(ctx, w, req.Path)
 }

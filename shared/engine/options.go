@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/drsync/drsync/shared/config"
+	"github.com/drsync/drsync/shared/plan"
+	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/resource/kinds"
+)
+
+// Options configure a run. OptionsFor fills what the pair's config decides;
+// the caller adds what it decides per run (dry run, run id, lease holder,
+// trigger, the keys of a targeted sync, callbacks).
+type Options struct {
+	Pair  string
+	Kinds []resource.Kind // chosen kinds in dependency order, fresh for the run
+	// Keys, when set, make the run targeted: only these objects (and, for
+	// workspace paths, what is under them) are read and planned, as an
+	// audit-log event asks. Empty means a full reconcile.
+	Keys   []resource.Ref
+	Pulled []string // kinds added as dependencies, for the plan's header
+
+	Warm            resource.WarmPolicy
+	Revert          bool
+	MaxDeleteShare  float64
+	AllowMassDelete bool
+	DryRun          bool
+	Concurrency     int
+
+	Excluded  func(sourcePath string) bool
+	MapPath   func(string) string
+	UnmapPath func(string) (string, bool)
+	Rates     Rates
+
+	RunID   string
+	Holder  string // lease holder; default RunID
+	Trigger string
+	// LeaseTTL is how long the run lease lasts between renewals; default 1 min.
+	LeaseTTL time.Duration
+
+	// Planned is called with the plan before it is applied (progress output).
+	Planned func(*plan.Plan)
+	Done    func(plan.Action) // progress callback per settled action
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// CheckConfig is the config.Check of what the engine knows and the config
+// does not: every name in "resources" is a kind's. Pass it to config.Load.
+func CheckConfig(cfg *config.Config) error {
+	var errs []error
+	for i, name := range cfg.Resources {
+		if _, _, err := kinds.Select(name); err != nil {
+			errs = append(errs, &config.FieldError{Field: fmt.Sprintf("resources[%d]", i), Msg: err.Error()})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// OptionsFor returns the options of one run of cfg's pair: its kinds (the
+// config's resources, else all, with what they depend on), warm-DR policy,
+// drift, delete guard, scope, path map and rate budgets.
+// Errors: CheckConfig's.
+func OptionsFor(cfg *config.Config) (Options, error) {
+	if err := CheckConfig(cfg); err != nil {
+		return Options{}, err
+	}
+	ks, pulled, err := kinds.Select(cfg.Resources...)
+	if err != nil {
+		return Options{}, err
+	}
+	r := cfg.RateLimits
+	return Options{
+		Pair: cfg.Pair, Kinds: ks, Pulled: pulled,
+		Warm: resource.WarmPolicy{
+			PauseJobs: cfg.WarmDR.PauseJobs, TerminateClusters: cfg.WarmDR.TerminateClusters,
+			PinClusters: cfg.WarmDR.PinClusters, PoolMinIdleZero: cfg.WarmDR.PoolMinIdleZero,
+		},
+		Revert:         cfg.Drift.Revert,
+		MaxDeleteShare: cfg.DeleteGuard.MaxShare,
+		Concurrency:    r.Concurrency,
+		Excluded:       cfg.Excluded,
+		MapPath:        cfg.MapPath,
+		UnmapPath:      cfg.UnmapPath,
+		Rates: Rates{
+			resource.RateExport:     float64(r.ExportPerSecond),
+			resource.RateImport:     float64(r.ImportPerSecond),
+			resource.RateJobsCreate: float64(r.JobsCreatePerSecond),
+		},
+	}, nil
+}
+
+// Select replaces the run's kinds with those of a comma list of resource
+// names (--resources) and what they depend on; a blank list keeps the config's.
+// Errors: kinds.Select's (an unknown name, listing the accepted ones).
+func (o *Options) Select(list string) error {
+	if strings.Trim(list, ", ") == "" {
+		return nil
+	}
+	ks, pulled, err := kinds.Select(list)
+	if err != nil {
+		return err
+	}
+	o.Kinds, o.Pulled = ks, pulled
+	return nil
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Holder == "" {
+		o.Holder = o.RunID
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = time.Minute
+	}
+}
