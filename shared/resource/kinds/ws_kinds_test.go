@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -251,8 +252,9 @@ func TestWorkspaceWalkPerRun(t *testing.T) {
 }
 
 // Protects DR from a partial listing: a folder that vanished during the walk
-// is skipped, any other list failure fails the whole walk (a missing subtree
-// would otherwise be planned as deletions).
+// (its get-status says so too) is skipped; a 404 on the listing of a folder
+// that still exists, and any other list failure, fail the whole walk (a
+// missing subtree would otherwise be planned as deletions).
 func TestWorkspaceWalkErrors(t *testing.T) {
 	base := wsTestFakeTree{
 		"/": {{ObjectType: workspace.ObjectTypeDirectory, Path: "/gone"},
@@ -263,16 +265,31 @@ func TestWorkspaceWalkErrors(t *testing.T) {
 	if err != nil || len(infos) != 2 {
 		t.Errorf("walk with a vanished folder = %d objects, %v; want 2, nil", len(infos), err)
 	}
+	hiccup := wsTestErrTree{wsTestFakeTree: base, errs: map[string]error{"/gone": apierr.ErrResourceDoesNotExist},
+		exists: map[string]bool{"/gone": true}}
+	if _, err := wsWalkTree(context.Background(), hiccup, "/"); !errors.Is(err, apierr.ErrNotFound) ||
+		!strings.Contains(err.Error(), "folder exists") {
+		t.Errorf("walk with a 404 on a folder that exists: %v, want the walk to fail", err)
+	}
 	broken := wsTestErrTree{wsTestFakeTree: base, errs: map[string]error{"/gone": apierr.ErrPermissionDenied}}
 	if _, err := wsWalkTree(context.Background(), broken, "/"); !errors.Is(err, apierr.ErrPermissionDenied) {
 		t.Errorf("walk with a failing folder: %v, want ErrPermissionDenied", err)
 	}
 }
 
-// wsTestErrTree fails the listed folders with the given errors.
+// wsTestErrTree fails the listed folders with the given errors; get-status
+// finds the folders in exists.
 type wsTestErrTree struct {
 	wsTestFakeTree
-	errs map[string]error
+	errs   map[string]error
+	exists map[string]bool
+}
+
+func (f wsTestErrTree) GetStatus(_ context.Context, req workspace.GetStatusRequest) (*workspace.ObjectInfo, error) {
+	if f.exists[req.Path] {
+		return &workspace.ObjectInfo{Path: req.Path, ObjectType: workspace.ObjectTypeDirectory}, nil
+	}
+	return nil, apierr.ErrResourceDoesNotExist
 }
 
 func (f wsTestErrTree) ListAll(ctx context.Context, req workspace.ListWorkspaceRequest) ([]workspace.ObjectInfo, error) {

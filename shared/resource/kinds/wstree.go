@@ -313,7 +313,10 @@ func wsWalkTree(ctx context.Context, api wsAPI, root string) ([]workspace.Object
 }
 
 // wsListDir lists one directory while holding a slot of sem. A directory that
-// vanished since its parent was listed yields nothing.
+// vanished since its parent was listed yields nothing, but only once a
+// get-status confirms it is gone: a 404 from a listing alone (a proxy, a
+// permission hiccup) must never read as "folder deleted" and wipe its
+// subtree in DR.
 func wsListDir(ctx context.Context, api wsAPI, sem chan struct{}, dir string) ([]workspace.ObjectInfo, error) {
 	select {
 	case sem <- struct{}{}:
@@ -321,10 +324,18 @@ func wsListDir(ctx context.Context, api wsAPI, sem chan struct{}, dir string) ([
 		return nil, ctx.Err()
 	}
 	infos, err := api.ListAll(ctx, workspace.ListWorkspaceRequest{Path: dir})
-	<-sem
 	if errors.Is(err, apierr.ErrNotFound) {
-		return nil, nil
+		_, serr := api.GetStatus(ctx, workspace.GetStatusRequest{Path: dir})
+		switch {
+		case errors.Is(serr, apierr.ErrNotFound):
+			err = nil
+		case serr == nil:
+			err = fmt.Errorf("the listing answered 404 but the folder exists: %w", err)
+		default:
+			err = fmt.Errorf("the listing answered 404 and get-status failed: %w", errors.Join(err, serr))
+		}
 	}
+	<-sem
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", dir, err)
 	}
