@@ -16,17 +16,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drsync/drsync/shared/auditlog"
+	"github.com/drsync/drsync/shared/resource"
 	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // auditKeysReport is what `drsync audit-keys` prints: the counts over all
 // files and the keys an incremental sync would reconcile.
 type auditKeysReport struct {
-	Records   int        `json:"records"`
-	Relevant  int        `json:"relevant"`
-	Ignored   int        `json:"ignored"`
-	Malformed int        `json:"malformed"`
-	Keys      []keyCount `json:"keys"`
+	Records   int `json:"records"`
+	Relevant  int `json:"relevant"`
+	Ignored   int `json:"ignored"`
+	Malformed int `json:"malformed"`
+	// Unresolved counts the relevant records whose object's kind or key the
+	// record does not tell (a workspace node of unknown type, a create
+	// without its new id): a full sync catches those.
+	Unresolved int        `json:"unresolved"`
+	Keys       []keyCount `json:"keys"`
 }
 
 // keyCount is one key and the number of records naming it.
@@ -69,10 +74,9 @@ func newAuditKeysCmd(stdout, stderr io.Writer) *cobra.Command {
 // runAuditKeys scans every file and prints the report. Errors: exitUsage
 // naming the file that could not be read (nothing is printed then).
 func runAuditKeys(ctx context.Context, files []string, opts auditlog.Options, stdin io.Reader, stdout, stderr io.Writer) error {
-	var total auditlog.Summary
-	events := map[auditlog.Key]int{}
+	t := &auditTally{events: map[auditlog.Key]int{}, seen: map[string]bool{}}
 	for _, name := range files {
-		sum, err := scanAuditFile(ctx, name, opts, stdin, events)
+		sum, err := t.scan(ctx, name, opts, stdin)
 		if err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("audit-keys: %s: %w", name, err)}
 		}
@@ -80,17 +84,28 @@ func runAuditKeys(ctx context.Context, files []string, opts auditlog.Options, st
 			fmt.Fprintf(stderr, "drsync: audit-keys: %s: %d malformed line(s) skipped: %s\n",
 				name, sum.Malformed, lineList(sum))
 		}
-		total.Merge(sum)
+		t.sum.Malformed += sum.Malformed
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(auditKeysReport{Records: total.Records, Relevant: total.Relevant, Ignored: total.Ignored,
-		Malformed: total.Malformed, Keys: sortedKeys(events)})
+	return enc.Encode(auditKeysReport{Records: t.sum.Records, Relevant: t.sum.Relevant, Ignored: t.sum.Ignored,
+		Malformed: t.sum.Malformed, Unresolved: t.unresolved, Keys: sortedKeys(t.events)})
 }
 
-// scanAuditFile scans one file ("-" = stdin), adding to events once per
-// record for each distinct key the record names.
-func scanAuditFile(ctx context.Context, name string, opts auditlog.Options, stdin io.Reader, events map[auditlog.Key]int) (auditlog.Summary, error) {
+// auditTally counts records across files once each: Databricks rewrites a
+// delivered object with more lines later, so the same record (same
+// requestId and content) arrives in two objects.
+type auditTally struct {
+	sum        auditlog.Summary
+	unresolved int
+	events     map[auditlog.Key]int
+	seen       map[string]bool // record ids
+}
+
+// scan scans one file ("-" = stdin): each record not seen before is
+// counted, and each distinct key it names whose kind is known; a record
+// naming only a path of unknown kind counts as unresolved.
+func (t *auditTally) scan(ctx context.Context, name string, opts auditlog.Options, stdin io.Reader) (auditlog.Summary, error) {
 	r := stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -105,10 +120,23 @@ func scanAuditFile(ctx context.Context, name string, opts auditlog.Options, stdi
 		r = f
 	}
 	return auditlog.Scan(ctx, r, opts, func(e auditlog.Entry) error {
+		id := e.Record.ID()
+		if t.seen[id] {
+			return nil
+		}
+		t.seen[id] = true
+		t.sum.Add(e.Class)
+		unknown := e.Class == auditlog.Unresolved
 		for i, k := range e.Keys {
-			if !slices.Contains(e.Keys[:i], k) {
-				events[k]++
+			switch {
+			case k.Kind == resource.KindPath:
+				unknown = true
+			case !slices.Contains(e.Keys[:i], k):
+				t.events[k]++
 			}
+		}
+		if unknown {
+			t.unresolved++
 		}
 		return nil
 	})

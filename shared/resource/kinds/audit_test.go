@@ -88,13 +88,14 @@ var mapCases = []mapCase{
 	{name: "notebook unknown action", service: "notebook", action: "cloneNotebook",
 		params: p("path", "/Shared/nb"), class: auditlog.Unknown},
 
-	// workspace and workspaceFiles services: kind unknown, so Path keys.
+	// workspace and workspaceFiles services: files by name, nodes of unknown
+	// kind as path keys.
 	{name: "fileCreate", service: "workspace", action: "fileCreate",
-		params: p("path", "/Workspace/Shared/a.py"), want: []auditlog.Key{k("path", "/Shared/a.py")}},
+		params: p("path", "/Workspace/Shared/a.py"), want: []auditlog.Key{k("file", "/Shared/a.py")}},
 	{name: "createWorkspaceNode", service: "workspace", action: "createWorkspaceNode",
 		params: p("path", "/Shared/x"), want: []auditlog.Key{k("path", "/Shared/x")}},
 	{name: "fileDelete", service: "workspace", action: "fileDelete",
-		params: p("path", "/Shared/a.py"), want: []auditlog.Key{k("path", "/Shared/a.py")}},
+		params: p("path", "/Shared/a.py"), want: []auditlog.Key{k("file", "/Shared/a.py")}},
 	{name: "deleteWorkspaceNode", service: "workspace", action: "deleteWorkspaceNode",
 		params: p("path", "/Shared/x"), want: []auditlog.Key{k("path", "/Shared/x")}},
 	{name: "moveWorkspaceNode", service: "workspace", action: "moveWorkspaceNode",
@@ -107,7 +108,7 @@ var mapCases = []mapCase{
 	{name: "changeWorkspaceAcl", service: "workspace", action: "changeWorkspaceAcl",
 		params: p("shardName", "s", "targetUserId", "1", "aclPermissionSet", "CAN_EDIT", "resourceId", "2"), class: auditlog.Ignored},
 	{name: "wsfsStreamingWrite", service: "workspaceFiles", action: "wsfsStreamingWrite",
-		params: p("path", "/Workspace/Users/a@x.com/data.csv"), want: []auditlog.Key{k("path", "/Users/a@x.com/data.csv")}},
+		params: p("path", "/Workspace/Users/a@x.com/data.csv"), want: []auditlog.Key{k("file", "/Users/a@x.com/data.csv")}},
 	{name: "relative path", service: "workspace", action: "fileCreate", params: p("path", "Shared/x"), class: auditlog.Unresolved},
 
 	// jobs.

@@ -85,10 +85,10 @@ func (n notebook) Update(ctx context.Context, ws resource.Workspace, id string, 
 
 // auditEvents: the notebook service logs notebooks and workspace files
 // (assetType "file") alike; the workspace and workspaceFiles services log
-// files and notebooks alike, so their keys are path keys.
+// workspace files by name, and nodes of any type.
 func (notebook) auditEvents() auditlog.Events {
 	asset := auditlog.KindOf(notebookAssetKind)
-	anyPath := auditlog.Fixed(resource.KindPath)
+	anyPath, file := auditlog.Fixed(resource.KindPath), auditlog.Fixed(File)
 	return auditlog.Events{
 		"notebook/createnotebook":  auditlog.At(asset, "path"),
 		"notebook/importnotebook":  auditlog.At(asset, "path"),
@@ -105,9 +105,12 @@ func (notebook) auditEvents() auditlog.Events {
 		"notebook/downloadpreviewresults": auditlog.Ignore,
 		"notebook/takenotebooksnapshot":   auditlog.Ignore,
 
-		"workspace/filecreate":          auditlog.At(anyPath, "path"),
+		// fileCreate and fileDelete name workspace files; a workspace node
+		// may be a notebook, a file or a folder: a path key (whatever is
+		// there, a folder standing for its subtree).
+		"workspace/filecreate":          auditlog.At(file, "path"),
 		"workspace/createworkspacenode": auditlog.At(anyPath, "path"),
-		"workspace/filedelete":          auditlog.At(anyPath, "path"),
+		"workspace/filedelete":          auditlog.At(file, "path"),
 		"workspace/deleteworkspacenode": auditlog.At(anyPath, "path"),
 		// destinationPath may be the new path or the folder moved into; a path
 		// key covers both (a folder stands for its subtree).
@@ -116,7 +119,7 @@ func (notebook) auditEvents() auditlog.Events {
 		"workspace/purgeworkspacenodes":     auditlog.Ignore,
 		"workspace/workspaceexport":         auditlog.Ignore,
 		"workspace/changeworkspaceacl":      auditlog.Ignore,
-		"workspacefiles/wsfsstreamingwrite": auditlog.At(anyPath, "path"),
+		"workspacefiles/wsfsstreamingwrite": auditlog.At(file, "path"),
 	}
 }
 
