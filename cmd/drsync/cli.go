@@ -40,6 +40,7 @@ type flags struct {
 	config                       string
 	pair                         string
 	dryRun, allowMassDelete      bool
+	retryFailed                  bool
 	noProgress                   bool
 }
 
@@ -105,6 +106,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	addPairFlags(syncCmd, f)
 	syncCmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "go through the whole sync, stopping before every change")
 	syncCmd.Flags().BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "lift the delete guard for this run")
+	syncCmd.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "retry objects that failed with an error a retry cannot fix, although their source did not change")
 
 	statusCmd := &cobra.Command{
 		Use:   "status",

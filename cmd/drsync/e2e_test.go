@@ -202,7 +202,7 @@ func TestEmptySourceIsRefusedByDeleteGuard(t *testing.T) {
 	p := newPair(t)
 	p.syncJSON(exitOK)
 	before := p.counts()
-	empty, _ := emutest.Start(t, emulator.Options{Seed: 33})
+	empty, _ := emutest.Start(t, emulator.Options{Seed: 33, WorkspaceID: 3333})
 	code, out, errs := p.drsyncFrom(empty.URL(), "sync")
 	if code != exitRefused {
 		t.Fatalf("exit %d, want 3\n%s\n%s", code, out, errs)

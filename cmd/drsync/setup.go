@@ -106,7 +106,7 @@ func engineOptions(cfg *config.Config, f *flags, logger *slog.Logger) (engine.Op
 		return opts, usageErr("--resources: %v", err)
 	}
 	host, _ := os.Hostname()
-	opts.AllowMassDelete, opts.DryRun = f.allowMassDelete, f.dryRun
+	opts.AllowMassDelete, opts.DryRun, opts.RetryFailed = f.allowMassDelete, f.dryRun, f.retryFailed
 	opts.RunID, opts.Trigger, opts.Logger = newRunID(), "cli", logger
 	// The ledger file's lock already keeps two CLI runs apart, so a stable
 	// holder lets a rerun after a killed run take the lease at once.

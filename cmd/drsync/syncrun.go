@@ -60,6 +60,8 @@ func exitFor(res *engine.Result, err error) error {
 	switch {
 	case errors.Is(err, engine.ErrRefused):
 		return &exitError{code: exitRefused, err: err}
+	case errors.Is(err, engine.ErrSameWorkspace):
+		return &exitError{code: exitUsage, err: err}
 	case err != nil:
 		return &exitError{code: exitFailed, err: err}
 	case res.Plan.Summary().Failed > 0:

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
@@ -31,10 +32,18 @@ type Options struct {
 	Records []ledger.Record
 
 	DryRun bool
+	// Check, when set, is asked before every mutation whether the run may
+	// still write (its lease and epoch); an error stops the whole apply.
+	Check func() error
 	// Concurrency bounds actions in flight; default 8.
 	Concurrency int
-	Fence       ledger.Fence
-	Warm        resource.WarmPolicy
+	// Attempts bounds how often one action is tried within the run when it
+	// fails transiently (a 5xx, a broken connection); default 3. Backoff is
+	// the wait before the second attempt, doubled for each next; default 1 s.
+	Attempts int
+	Backoff  time.Duration
+	Fence    ledger.Fence
+	Warm     resource.WarmPolicy
 	// MapPath maps a source path to the target (path references); nil = identity.
 	MapPath func(string) string
 	// Pace waits for the rate budget of a kind's operation ("read" for source
@@ -68,6 +77,12 @@ type Applier struct {
 func New(opts Options) *Applier {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 3
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = time.Second
 	}
 	if opts.MapPath == nil {
 		opts.MapPath = func(p string) string { return p }
@@ -153,24 +168,31 @@ func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Pl
 		return
 	}
 	err := a.do(ctx, act)
+	class := failure.Of(err)
 	switch {
 	case err == nil:
 		if !a.opts.DryRun {
 			act.Status = plan.StatusDone
 		}
-	case errors.Is(err, ledger.ErrFenced):
+	case class == failure.Fenced:
 		a.setFatal(err)
 		cancel()
 		fail(act, err)
 	default:
 		fail(act, err)
+		if class != failure.Stopped && act.Op != plan.Skip {
+			a.markFailed(ctx, act, err, class)
+		}
 		a.opts.Logger.WarnContext(ctx, "action failed", "kind", act.Kind, "key", act.Key,
-			"action", string(act.Op), "error", err.Error())
+			"action", string(act.Op), "class", class.String(), "error", err.Error())
 	}
 }
 
 func fail(act *plan.Action, err error) {
 	act.Status, act.Error = plan.StatusFailed, err.Error()
+	if err != nil {
+		act.ErrorClass = failure.Of(err).String()
+	}
 }
 
 func (a *Applier) setFatal(err error) {
@@ -190,22 +212,65 @@ func (a *Applier) stopErr(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// do carries out one action. Every mutation goes through gate.
+// do carries out one action, trying again (a bounded number of times, with
+// cancellable waits) when it fails transiently or ambiguously. Every
+// mutation goes through gate.
 func (a *Applier) do(ctx context.Context, act *plan.Action) error {
+	var err error
+	for attempt := 1; attempt <= a.opts.Attempts; attempt++ {
+		if attempt > 1 {
+			if werr := sleep(ctx, a.opts.Backoff<<(attempt-2)); werr != nil {
+				return err
+			}
+		}
+		err = a.once(ctx, act, attempt > 1)
+		if c := failure.Of(err); err == nil || (c != failure.Transient && c != failure.Ambiguous) {
+			return err
+		}
+		a.opts.Logger.InfoContext(ctx, "action failed, trying again", "kind", act.Kind, "key", act.Key,
+			"action", string(act.Op), "attempt", attempt, "error", err.Error())
+	}
+	return err
+}
+
+// once makes one attempt at act; again says an earlier attempt failed.
+func (a *Applier) once(ctx context.Context, act *plan.Action, again bool) error {
 	switch act.Op {
 	case plan.Skip:
 		return nil
 	case plan.Delete:
 		return a.remove(ctx, act)
 	default:
-		return a.upsert(ctx, act)
+		return a.upsert(ctx, act, again)
 	}
 }
 
-// gate is the one dry-run gate: true means "stop here, change nothing".
-func (a *Applier) gate() bool { return a.opts.DryRun }
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
-func (a *Applier) upsert(ctx context.Context, act *plan.Action) error {
+// gate is the one gate before every mutation: dry means "stop here, change
+// nothing" (a dry run); an error means the run may no longer write (it lost
+// its lease or epoch).
+func (a *Applier) gate() (dry bool, err error) {
+	if a.opts.DryRun {
+		return true, nil
+	}
+	if a.opts.Check != nil {
+		return false, a.opts.Check()
+	}
+	return false, nil
+}
+
+func (a *Applier) upsert(ctx context.Context, act *plan.Action, again bool) error {
 	k := a.kinds[act.Kind]
 	if err := a.ensureDesired(ctx, k, act); err != nil {
 		return err
@@ -214,9 +279,9 @@ func (a *Applier) upsert(ctx context.Context, act *plan.Action) error {
 	if err != nil {
 		return err
 	}
-	if a.gate() {
+	if dry, err := a.gate(); dry || err != nil {
 		a.setID(act.Kind, act.Key, "(known after apply)")
-		return nil
+		return err
 	}
 	obj := resource.Object{Kind: act.Kind, Key: act.Key, ID: act.TargetID, Name: act.Name, Doc: want}
 	var got resource.Applied
@@ -224,15 +289,11 @@ func (a *Applier) upsert(ctx context.Context, act *plan.Action) error {
 		if act.Replace {
 			obj.ID = ""
 		}
-		got, err = k.Create(ctx, a.opts.Target, obj)
-		if err == nil {
-			err = a.finish(ctx, k, got.ID)
-		}
+		got, err = a.create(ctx, k, act, obj, again)
 	} else {
-		got, err = k.Update(ctx, a.opts.Target, act.TargetID, obj)
+		got, err = a.update(ctx, k, act, obj)
 	}
 	if err != nil {
-		a.markFailed(ctx, act, err)
 		return err
 	}
 	if got.ID == "" {
@@ -267,6 +328,80 @@ func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.
 	return nil
 }
 
+// create makes the object, then its warm-DR state. For a kind with such a
+// state (a cluster to terminate and pin) the ledger says "pending" before the
+// create and holds the new id until the state is set, so a crash or a failed
+// terminate in between is finished by the next run, never left running.
+// An attempt after a failed one first looks for the object that attempt may
+// have made (by its identity marker or name) and adopts it: a create is done
+// at most once.
+func (a *Applier) create(ctx context.Context, k resource.Kind, act *plan.Action, obj resource.Object, again bool) (resource.Applied, error) {
+	_, finishes := k.(resource.Finisher)
+	var got resource.Applied
+	found := false
+	if again {
+		var err error
+		if got.ID, found, err = a.findCreated(ctx, k, obj); err != nil {
+			return got, fmt.Errorf("look for the object an earlier attempt may have made: %w", err)
+		}
+	}
+	if finishes {
+		if err := a.pending(ctx, act, got.ID); err != nil {
+			return got, err
+		}
+	}
+	if !found {
+		var err error
+		if got, err = k.Create(ctx, a.opts.Target, obj); err != nil {
+			return got, err
+		}
+	}
+	if !finishes {
+		return got, nil
+	}
+	if err := a.pending(ctx, act, got.ID); err != nil {
+		return got, err
+	}
+	return got, a.finish(ctx, k, got.ID)
+}
+
+// update edits the object (unless only its warm-DR state is missing), then
+// sets that state when the plan says it was never set.
+func (a *Applier) update(ctx context.Context, k resource.Kind, act *plan.Action, obj resource.Object) (resource.Applied, error) {
+	got := resource.Applied{ID: act.TargetID}
+	var err error
+	if !act.FinishOnly {
+		if got, err = k.Update(ctx, a.opts.Target, act.TargetID, obj); err != nil {
+			return got, err
+		}
+	}
+	if act.Finish {
+		err = a.finish(ctx, k, act.TargetID)
+	}
+	return got, err
+}
+
+// findCreated looks in the target for an object standing for obj: the one
+// carrying its identity marker, or for kinds matched by name, its name. Path
+// kinds need no look: their create overwrites.
+func (a *Applier) findCreated(ctx context.Context, k resource.Kind, obj resource.Object) (string, bool, error) {
+	s := k.Schema()
+	if s.Paths || (s.Marker == "" && !s.MatchByName) {
+		return "", false, nil
+	}
+	objs, err := k.List(ctx, a.opts.Target)
+	if err != nil {
+		return "", false, err
+	}
+	for _, o := range objs {
+		if (o.Doc != nil && s.OriginOf(o.Doc) == obj.Key) || (s.MatchByName && o.Name == obj.Name) {
+			return o.ID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// finish sets a new object's warm-DR state (Finisher).
 func (a *Applier) finish(ctx context.Context, k resource.Kind, id string) error {
 	if f, ok := k.(resource.Finisher); ok {
 		if err := f.AfterCreate(ctx, a.opts.Target, id, a.opts.Warm); err != nil {
@@ -277,8 +412,8 @@ func (a *Applier) finish(ctx context.Context, k resource.Kind, id string) error 
 }
 
 func (a *Applier) remove(ctx context.Context, act *plan.Action) error {
-	if a.gate() {
-		return nil
+	if dry, err := a.gate(); dry || err != nil {
+		return err
 	}
 	if err := a.kinds[act.Kind].Delete(ctx, a.opts.Target, act.TargetID); err != nil {
 		return err

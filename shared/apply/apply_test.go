@@ -75,7 +75,8 @@ func newStore(t *testing.T) ledger.Store {
 }
 
 // A failed action skips exactly its dependants (with a reason naming the
-// failure); independent work goes on, and each success is in the ledger.
+// failure); independent work goes on; each success is in the ledger, and so
+// is the failure (terminal: a plain error is not a transient one).
 func TestFailedDependencySkipsDependants(t *testing.T) {
 	kind := &memKind{fail: map[string]bool{"a": true}}
 	store := newStore(t)
@@ -98,8 +99,12 @@ func TestFailedDependencySkipsDependants(t *testing.T) {
 		t.Errorf("calls = %v, want only a and c attempted", kind.calls)
 	}
 	recs, _ := store.List(context.Background(), "p", "thing")
-	if len(recs) != 1 || recs[0].SourceKey != "c" || recs[0].TargetID != "t-c" {
-		t.Errorf("ledger = %+v, want exactly c recorded", recs)
+	if len(recs) != 2 || recs[1].SourceKey != "c" || recs[1].TargetID != "t-c" || recs[1].Status != ledger.StatusSynced {
+		t.Fatalf("ledger = %+v, want c synced", recs)
+	}
+	if a := recs[0]; a.SourceKey != "a" || a.TargetID != "" || a.Status != ledger.StatusFailed ||
+		a.LastError != "boom" || a.Failures != 1 || !a.Terminal || a.SourceHash == "" {
+		t.Errorf("a's record = %+v, want a terminal failure with no target and the failing source's hash", a)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
@@ -18,7 +19,7 @@ func (a *Applier) put(ctx context.Context, act *plan.Action, got resource.Applie
 	rec.TargetID = got.ID
 	rec.SourceHash, rec.TargetHash = act.Source.Hash, act.DesiredHash
 	rec.SourceMark, rec.TargetMark = act.Source.Mark, got.Mark
-	rec.Status, rec.LastError = ledger.StatusSynced, ""
+	rec.Status, rec.LastError, rec.Failures, rec.Terminal = ledger.StatusSynced, "", 0, false
 	rec.SyncedAt = a.opts.Now()
 	if act.Attrs != nil {
 		rec.Attrs = act.Attrs
@@ -29,17 +30,41 @@ func (a *Applier) put(ctx context.Context, act *plan.Action, got resource.Applie
 	return nil
 }
 
-// markFailed keeps the failure on the object's record, if it has one: a create
-// that failed left nothing in the target to record.
-func (a *Applier) markFailed(ctx context.Context, act *plan.Action, cause error) {
-	rec := a.current(act.Kind, act.Key)
-	if rec.Version == 0 {
+// markFailed keeps the failure on the object's record (a failed create gets
+// a record with no target id): the error, how many attempts in a row
+// failed, whether the cause is terminal, and the source it failed with, so
+// a terminal failure is retried only once that source changes.
+func (a *Applier) markFailed(ctx context.Context, act *plan.Action, cause error, class failure.Class) {
+	if a.opts.DryRun {
 		return
 	}
+	rec := a.current(act.Kind, act.Key)
 	rec.Status, rec.LastError = ledger.StatusFailed, cause.Error()
+	rec.Failures++
+	rec.Terminal = class == failure.Terminal
+	if act.Op != plan.Delete {
+		rec.SourceHash, rec.SourceMark = act.Source.Hash, act.Source.Mark
+	}
 	if err := a.write(ctx, rec); err != nil {
 		a.opts.Logger.WarnContext(ctx, "recording a failure failed", "kind", act.Kind, "key", act.Key, "error", err.Error())
 	}
+}
+
+// pending records that act's object is being created (id "" before the
+// create) and its warm-DR state is not set yet.
+func (a *Applier) pending(ctx context.Context, act *plan.Action, id string) error {
+	rec := a.current(act.Kind, act.Key)
+	rec.Status, rec.LastError = ledger.StatusPending, ""
+	if id != "" {
+		rec.TargetID = id
+	}
+	if act.Attrs != nil {
+		rec.Attrs = act.Attrs
+	}
+	if err := a.write(ctx, rec); err != nil {
+		return fmt.Errorf("record the create as pending: %w", err)
+	}
+	return nil
 }
 
 func (a *Applier) current(kind, key string) ledger.Record {
@@ -90,6 +115,7 @@ func (a *Applier) record(ctx context.Context, p *plan.Plan) error {
 		rec.TargetID, rec.SourceHash, rec.TargetHash = b.TargetID, b.SourceHash, b.TargetHash
 		rec.SourceMark, rec.TargetMark = b.SourceMark, b.TargetMark
 		rec.Status, rec.LastError, rec.SyncedAt = ledger.StatusSynced, "", a.opts.Now()
+		rec.Failures, rec.Terminal = 0, false
 		if b.Attrs != nil {
 			rec.Attrs = b.Attrs
 		}

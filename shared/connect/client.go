@@ -1,7 +1,11 @@
 package connect
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
 
 	"github.com/databricks/databricks-sdk-go/client"
 	sdkconfig "github.com/databricks/databricks-sdk-go/config"
@@ -20,6 +24,7 @@ import (
 // calls five of them; the per-service constructors keep the linker to those.
 type Client struct {
 	Config          *sdkconfig.Config
+	api             *httpclient.ApiClient
 	Workspace       *wsapi.WorkspaceAPI
 	Jobs            *jobs.JobsAPI
 	Clusters        *compute.ClustersAPI
@@ -42,12 +47,19 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.NewWithClient(cfg, httpclient.NewApiClient(hc))
+	next := hc.Transport
+	if next == nil {
+		next = defaultTransport()
+	}
+	hc.Transport = sentTracker{next: next}
+	api := httpclient.NewApiClient(hc)
+	c, err := client.NewWithClient(cfg, api)
 	if err != nil {
 		return nil, err
 	}
 	return &Client{
 		Config:          cfg,
+		api:             api,
 		Workspace:       wsapi.NewWorkspace(c),
 		Jobs:            jobs.NewJobs(c),
 		Clusters:        compute.NewClusters(c),
@@ -55,4 +67,22 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 		ClusterPolicies: compute.NewClusterPolicies(c),
 		CurrentUser:     iam.NewCurrentUser(c),
 	}, nil
+}
+
+// WorkspaceID is the workspace's id, as the service states it in the
+// X-Databricks-Org-Id header of SCIM Me: what tells two workspaces apart
+// whatever the URLs that reach them (an alias, a load balancer, 127.0.0.1
+// and localhost). Errors: the call's, or a missing or malformed header.
+func (c *Client) WorkspaceID(ctx context.Context) (int64, error) {
+	var header string
+	err := c.api.Do(ctx, http.MethodGet, "/api/2.0/preview/scim/v2/Me",
+		httpclient.WithResponseHeader("X-Databricks-Org-Id", &header))
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(header, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("workspace id: X-Databricks-Org-Id %q is not a number", header)
+	}
+	return id, nil
 }

@@ -34,8 +34,12 @@ type Result struct {
 }
 
 // Plan reads both sides and the ledger and returns the plan. It writes nothing.
+// Errors: ErrSameWorkspace, listing and ledger failures.
 func Plan(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
 	opts.defaults()
+	if err := distinct(ctx, src, tgt); err != nil {
+		return nil, err
+	}
 	res, _, err := planWithSnapshot(ctx, src, tgt, store, opts, opts.Rates.pacer(opts.Kinds))
 	return res, err
 }
@@ -65,7 +69,7 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 		Kinds: plan.Infos(opts.Kinds, opts.Warm), Source: snap.Source, Target: snap.Target,
 		Records: snap.Records, MapPath: opts.MapPath, Revert: opts.Revert,
 		MaxDeleteShare: opts.MaxDeleteShare, AllowMassDelete: opts.AllowMassDelete, Pulled: opts.Pulled,
-		Managed: snap.Managed,
+		Managed: snap.Managed, RetryFailed: opts.RetryFailed,
 	}
 	matches := plan.Match(in)
 	if err := snap.Hydrate(ctx, matches); err != nil {
@@ -77,26 +81,26 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 
 // Sync plans and applies under the pair's run lease, fenced by its epoch, and
 // writes a run record. A dry run stops at the dry-run gate before every
-// mutation and writes nothing at all. Errors: ErrRefused (delete guard),
-// ErrFailedOver, ledger.ErrLeaseHeld, ledger.ErrFenced, listing failures.
+// mutation and writes nothing at all. Errors: ErrSameWorkspace (checked
+// before anything is read), ErrRefused (delete guard), ErrFailedOver,
+// ledger.ErrLeaseHeld, ledger.ErrLeaseLost, ledger.ErrFenced, listing failures.
 // Action failures are not errors: they are in the plan and the run record.
 func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
 	opts.defaults()
 	started := opts.Now()
 	var fence ledger.Fence
+	var check func() error
 	if !opts.DryRun {
-		state, err := acquire(ctx, store, opts)
+		l, runCtx, stop, err := hold(ctx, store, opts)
 		if err != nil {
 			return nil, err
 		}
-		fence = ledger.Fence{Epoch: state.Epoch}
-		stop := renew(ctx, store, opts)
-		defer func() {
-			stop()
-			if err := store.ReleaseLease(context.WithoutCancel(ctx), opts.Pair, opts.Holder); err != nil {
-				opts.Logger.WarnContext(ctx, "release run lease", "error", err.Error())
-			}
-		}()
+		defer stop()
+		ctx, fence, check = runCtx, l.fence(), l.Check
+	}
+	// Under the lease: a run that cannot take it touches no workspace.
+	if err := distinct(ctx, src, tgt); err != nil {
+		return nil, err
 	}
 	pace := opts.Rates.pacer(opts.Kinds)
 	res, matches, err := planWithSnapshot(ctx, src, tgt, store, opts, pace)
@@ -112,11 +116,14 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 	ap := apply.New(apply.Options{
 		Pair: opts.Pair, Source: src, Target: tgt, Kinds: opts.Kinds, Store: store,
 		Targets: newTargets(matches, res.records), Records: res.records,
-		DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence,
+		DryRun: opts.DryRun, Concurrency: opts.Concurrency, Fence: fence, Check: check,
 		Warm: opts.Warm, MapPath: opts.MapPath, Pace: pace, Done: opts.Done,
 		Logger: opts.Logger, Now: opts.Now,
 	})
 	applyErr := ap.Apply(ctx, res.Plan)
+	if cause := context.Cause(ctx); applyErr != nil && cause != nil && !errors.Is(applyErr, cause) {
+		applyErr = cause // the lease was lost: say so, not only "context canceled"
+	}
 	return res, finishRun(ctx, store, opts, res, started, outcome(res.Plan, applyErr), applyErr)
 }
 

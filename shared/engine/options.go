@@ -29,8 +29,11 @@ type Options struct {
 	Revert          bool
 	MaxDeleteShare  float64
 	AllowMassDelete bool
-	DryRun          bool
-	Concurrency     int
+	// RetryFailed retries objects whose last attempt failed terminally even
+	// though their source has not changed since (drsync sync --retry-failed).
+	RetryFailed bool
+	DryRun      bool
+	Concurrency int
 
 	Excluded  func(sourcePath string) bool
 	MapPath   func(string) string

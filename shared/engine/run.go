@@ -16,13 +16,19 @@ const runTTL = 90 * 24 * time.Hour
 // maxRunErrors caps the errors kept on a run record.
 const maxRunErrors = 20
 
-// acquire takes the run lease and refuses a pair that has failed over.
+// acquire takes the run lease and refuses a pair that has failed over. An
+// acquire that failed for another reason than "held" may still have taken
+// the lease (its answer lost after the write committed), so it is released,
+// best effort: else every run after it would find it held for a whole TTL.
 func acquire(ctx context.Context, store ledger.Store, opts Options) (ledger.PairState, error) {
 	state, err := store.AcquireLease(ctx, opts.Pair, opts.Holder, opts.LeaseTTL, opts.Now())
 	if err != nil {
 		if errors.Is(err, ledger.ErrLeaseHeld) {
 			return state, fmt.Errorf("pair %s: %w (holder %s until %s)", opts.Pair, err,
 				state.LeaseHolder, state.LeaseExpiry.Format(time.RFC3339))
+		}
+		if rerr := store.ReleaseLease(context.WithoutCancel(ctx), opts.Pair, opts.Holder); rerr != nil {
+			opts.Logger.WarnContext(ctx, "release a lease whose acquire failed", "error", rerr.Error())
 		}
 		return state, fmt.Errorf("take run lease: %w", err)
 	}
@@ -31,28 +37,6 @@ func acquire(ctx context.Context, store ledger.Store, opts Options) (ledger.Pair
 		return state, fmt.Errorf("pair %s at epoch %d: %w", opts.Pair, state.Epoch, ErrFailedOver)
 	}
 	return state, nil
-}
-
-// renew keeps the lease alive while the run lasts; the returned func stops it.
-func renew(ctx context.Context, store ledger.Store, opts Options) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(opts.LeaseTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := store.AcquireLease(ctx, opts.Pair, opts.Holder, opts.LeaseTTL, opts.Now()); err != nil && ctx.Err() == nil {
-					opts.Logger.WarnContext(ctx, "renew run lease", "error", err.Error())
-				}
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
 }
 
 func outcome(p *plan.Plan, applyErr error) ledger.Outcome {

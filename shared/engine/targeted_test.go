@@ -30,8 +30,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	src, srcW := emutest.Start(t, emulator.Options{Seed: 5})
-	tgt, tgtW := emutest.Start(t, emulator.Options{Seed: 6})
+	src, srcW := emutest.Start(t, emulator.Options{Seed: 5, WorkspaceID: 5})
+	tgt, tgtW := emutest.Start(t, emulator.Options{Seed: 6, WorkspaceID: 6})
 	rep, err := src.Seed(emulator.SampleEstate())
 	if err != nil {
 		t.Fatal(err)

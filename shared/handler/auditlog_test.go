@@ -154,7 +154,7 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 	s.PutAuditObject(t, key,
 		handlertest.AuditRecord{Service: "notebook", Action: "modifyNotebook", Params: map[string]string{"path": changedNotebook}}.Line(),
 		handlertest.AuditRecord{Service: "jobs", Action: "update", Params: map[string]string{"job_id": jobID}}.Line())
-	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/reset", Kind: emulator.InternalError, Times: 1})
+	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/reset", Kind: emulator.InternalError})
 	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-1", time.Minute)
 	if err != nil {
 		t.Fatalf("a failed action must not fail the invocation: %v", err)
@@ -162,6 +162,7 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 	if sum.Outcome != "partial" || sum.Marked != 1 || sum.Unmarked != 1 || sum.Actions.Failed != 1 {
 		t.Fatalf("summary %+v", sum)
 	}
+	s.Target.ClearFaults()
 	retry, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-2", time.Minute)
 	if err != nil {
 		t.Fatal(err)

@@ -136,7 +136,7 @@ func TestSyncFailedActionIsNotAnError(t *testing.T) {
 	t.Parallel()
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "sync")
-	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/create", Kind: emulator.InternalError, Times: 1})
+	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/create", Kind: emulator.InternalError})
 	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-partial", time.Minute)
 	if err != nil {
 		t.Fatalf("a failed action must not fail the invocation: %v", err)

@@ -24,6 +24,9 @@ var (
 	ErrFenced = errors.New("ledger: fenced by a newer epoch")
 	// ErrLeaseHeld: another holder has an unexpired run lease.
 	ErrLeaseHeld = errors.New("ledger: run lease held by another run")
+	// ErrLeaseLost: the run's lease expired (its renewals failed) or another
+	// holder took it; the run must not write anymore.
+	ErrLeaseLost = errors.New("ledger: the run lost its lease")
 )
 
 // Record is what drsync knows about one managed resource.
@@ -39,9 +42,15 @@ type Record struct {
 	SourceMark int64
 	TargetMark int64
 
-	Status    string // StatusSynced or StatusFailed
+	Status    string // StatusSynced, StatusFailed or StatusPending
 	LastError string
-	SyncedAt  time.Time
+	// Failures counts the failed attempts since the last success. Terminal
+	// says the last one failed for a reason a retry cannot fix (a refused
+	// request, a permission): such an object is retried only when its source
+	// changes, or when an operator asks.
+	Failures int
+	Terminal bool
+	SyncedAt time.Time
 	// Attrs keeps per-kind facts needed later, e.g. the source's own pause status
 	// of a job that is paused in DR ("pause_status") so failover can restore it.
 	Attrs map[string]string
@@ -55,6 +64,10 @@ type Record struct {
 const (
 	StatusSynced = "synced"
 	StatusFailed = "failed"
+	// StatusPending: the object is being created, or was created without its
+	// warm-DR state (a DR cluster not yet terminated and pinned); the next
+	// run finishes it first.
+	StatusPending = "pending"
 )
 
 // Run is the record of one sync run.

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -25,6 +26,7 @@ func Build(in *Input) *Plan {
 		matches: Match(in),
 		recs:    recordIndex(in.Records),
 		plan:    &Plan{Pulled: in.Pulled},
+		managed: map[string]int{},
 	}
 	for _, k := range in.Kinds {
 		b.upserts(k)
@@ -44,7 +46,7 @@ type builder struct {
 	matches *Matches
 	recs    map[string]map[string]ledger.Record
 	plan    *Plan
-	managed int
+	managed map[string]int // per kind
 }
 
 func (b *builder) add(a Action) {
@@ -86,14 +88,47 @@ func (b *builder) upserts(k KindInfo) {
 		case s.Builtin:
 			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip,
 				Reason: "built-in object with no counterpart of the same name in the target"})
+		case hasRec && b.failedForGood(s, rec):
+			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip, TargetID: rec.TargetID,
+				Reason: fmt.Sprintf("not retried: failed %d time(s) with an error a retry cannot fix, and the source "+
+					"has not changed since (%s); fix the cause, then change the source or sync with --retry-failed",
+					rec.Failures, rec.LastError)})
 		case !matched:
 			b.create(k, s, hasRec, desired, dhash, attrs)
+		case hasRec && rec.Status == ledger.StatusPending && k.Finishes:
+			b.finishPending(k, s, t, rec, desired, dhash, attrs)
 		case t.Hash == dhash:
 			b.unchanged(k, s, t, rec, hasRec, attrs)
 		default:
 			b.update(k, s, t, rec, hasRec, desired, dhash, attrs)
 		}
 	}
+}
+
+// failedForGood: the object's last attempt failed terminally and its source
+// is the one that failed (same hash, or same change marker when the hash is
+// not known without a read), unless the run retries failures anyway.
+func (b *builder) failedForGood(s resource.Object, rec ledger.Record) bool {
+	if b.in.RetryFailed || rec.Status != ledger.StatusFailed || !rec.Terminal {
+		return false
+	}
+	return (s.Hash != "" && s.Hash == rec.SourceHash) || (s.Mark != 0 && s.Mark == rec.SourceMark)
+}
+
+// finishPending completes an object created without its warm-DR state: the
+// state is set, and the document updated first if it also differs.
+func (b *builder) finishPending(k KindInfo, s, t resource.Object, rec ledger.Record, desired resource.Doc, dhash string, attrs map[string]string) {
+	if t.Hash != dhash {
+		b.update(k, s, t, rec, true, desired, dhash, attrs)
+		if i := b.plan.Find(k.Name, s.Key); i >= 0 {
+			b.plan.Actions[i].Finish = true
+			b.plan.Actions[i].Reason += "; its warm-DR state was never set: set now"
+		}
+		return
+	}
+	b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Update, TargetID: t.ID, Source: s,
+		Desired: desired, DesiredHash: dhash, Attrs: attrs, Finish: true, FinishOnly: true,
+		Reason: "created by an earlier run, but its warm-DR state was never set (the run died or a step failed): set now"})
 }
 
 func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, desired resource.Doc, dhash string, attrs map[string]string) {
@@ -232,8 +267,10 @@ func (b *builder) deletes(k KindInfo) {
 	targets := targetsByID(b.in.Target[k.Name])
 	var gone []Action
 	for _, key := range slices.Sorted(maps.Keys(b.recs[k.Name])) {
-		b.managed++
 		rec := b.recs[k.Name][key]
+		if rec.TargetID != "" { // a create that failed made nothing to manage
+			b.managed[k.Name]++
+		}
 		if inSource[key] {
 			continue
 		}
@@ -253,7 +290,7 @@ func (b *builder) deletes(k KindInfo) {
 		if _, recorded := b.recs[k.Name][key]; recorded || key != t.Origin {
 			continue
 		}
-		b.managed++
+		b.managed[k.Name]++
 		if !inSource[key] {
 			gone = append(gone, Action{Kind: k.Name, Key: key, Name: t.Name, Op: Delete, TargetID: t.ID,
 				Reason: "not in source; carries drsync's marker, so drsync manages it"})
@@ -366,19 +403,55 @@ func appendDeps(after []int, idx map[resource.Ref]int, self int, deps []resource
 	return after
 }
 
+// guardFloor is how many deletes of one kind pass the guard whatever the
+// share: a kind of three objects may lose one.
+const guardFloor = 1
+
+// guard weighs the plan's deletes (not the removal of a replaced object)
+// against what drsync manages: refused when they exceed the share of the
+// whole, or of one kind beyond the floor, or would leave a kind with none.
 func (b *builder) guard() {
 	share := b.in.MaxDeleteShare
 	if share <= 0 {
 		share = DefaultMaxDeleteShare
 	}
-	g := Guard{Managed: max(b.managed, b.in.Managed), MaxShare: share}
+	g := Guard{MaxShare: share}
+	deletes := map[string]int{}
 	for _, a := range b.plan.Actions {
 		if a.Op == Delete && !a.KeepRecord {
+			deletes[a.Kind]++
 			g.Deletes++
 		}
 	}
-	g.Refused = !b.in.AllowMassDelete && g.Deletes > 0 && float64(g.Deletes) > share*float64(g.Managed)
+	for _, k := range b.in.Kinds {
+		managed := max(b.managed[k.Name], b.in.Managed[k.Name])
+		g.Managed += managed
+		if kg, refused := kindGuard(k.Name, managed, deletes[k.Name], share); refused {
+			g.Kinds = append(g.Kinds, kg)
+		}
+	}
+	overall := g.Deletes > 0 && float64(g.Deletes) > share*float64(g.Managed)
+	g.Refused = !b.in.AllowMassDelete && (overall || len(g.Kinds) > 0)
+	if b.in.AllowMassDelete {
+		g.Kinds = nil
+	}
 	b.plan.Guard = g
+}
+
+// kindGuard is the verdict on deleting n of the managed objects of kind.
+func kindGuard(kind string, managed, n int, share float64) (KindGuard, bool) {
+	kg := KindGuard{Kind: kind, Managed: managed, Deletes: n}
+	switch {
+	case n == 0:
+		return kg, false
+	case n >= managed:
+		kg.Reason = fmt.Sprintf("every one of the %d managed %s objects would be deleted", managed, kind)
+	case n > guardFloor && float64(n) > share*float64(managed):
+		kg.Reason = fmt.Sprintf("%d of %d managed %s objects would be deleted (more than %.0f%%)", n, managed, kind, share*100)
+	default:
+		return kg, false
+	}
+	return kg, true
 }
 
 // breakCycles turns actions caught in a dependency cycle (job A runs job B,

@@ -16,6 +16,9 @@ type KindInfo struct {
 	// Warm gives the desired DR document for a normalised source document and
 	// the facts it overrode; nil when the kind has no warm-DR policy.
 	Warm func(resource.Doc) (resource.Doc, map[string]string)
+	// Finishes: a new object of the kind gets a warm-DR state after its
+	// create (resource.Finisher).
+	Finishes bool
 }
 
 // Infos describes kinds for the planner, with the run's warm-DR policy.
@@ -23,6 +26,7 @@ func Infos(kinds []resource.Kind, warm resource.WarmPolicy) []KindInfo {
 	out := make([]KindInfo, 0, len(kinds))
 	for _, k := range kinds {
 		info := KindInfo{Name: k.Name(), Schema: k.Schema()}
+		_, info.Finishes = k.(resource.Finisher)
 		if w, ok := k.(resource.Warmer); ok {
 			info.Warm = func(d resource.Doc) (resource.Doc, map[string]string) { return w.Warm(d, warm) }
 		}
@@ -47,10 +51,14 @@ type Input struct {
 	// one run may delete unless AllowMassDelete.
 	MaxDeleteShare  float64
 	AllowMassDelete bool
-	// Managed, when larger than what Records show, is the number of objects
-	// drsync manages in all (a targeted sync sees only the records it is about).
-	Managed int
+	// Managed, where larger than what Records show, is the number of objects
+	// drsync manages per kind (a targeted sync sees only the records it is
+	// about).
+	Managed map[string]int
 	Pulled  []string
+	// RetryFailed retries objects whose last attempt failed terminally even
+	// though their source has not changed since.
+	RetryFailed bool
 }
 
 // Matches pairs source keys with target ids, per kind.

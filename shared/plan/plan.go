@@ -37,6 +37,9 @@ type Action struct {
 	Changes []string `json:"changes,omitempty"`
 	Status  string   `json:"status"`
 	Error   string   `json:"error,omitempty"`
+	// ErrorClass says what kind of failure Error is (terminal, transient,
+	// throttled, ambiguous, fenced, stopped).
+	ErrorClass string `json:"error_class,omitempty"`
 
 	// TargetID is the object in the target an update or delete acts on, or the
 	// target path a workspace object is created at.
@@ -58,6 +61,10 @@ type Action struct {
 	KeepRecord bool `json:"-"`
 	// Drift marks an action caused by a change made by hand in the target.
 	Drift bool `json:"-"`
+	// Finish: after the update, set the object's warm-DR state (a DR cluster
+	// created by a run that died, or whose terminate failed, is terminated
+	// and pinned); FinishOnly: the document is right, only do that.
+	Finish, FinishOnly bool `json:"-"`
 	// After lists indexes of actions that must succeed before this one runs.
 	After []int `json:"-"`
 }
@@ -76,12 +83,24 @@ type Binding struct {
 	Attrs      map[string]string
 }
 
-// Guard is the delete guard's verdict.
+// Guard is the delete guard's verdict: over everything drsync manages, and
+// per kind, so neither a large share of the estate nor a whole kind (all
+// jobs, say, when a lost permission empties a listing) can go in one run.
 type Guard struct {
 	Managed  int     `json:"managed"`
 	Deletes  int     `json:"deletes"`
 	MaxShare float64 `json:"max_share"`
 	Refused  bool    `json:"refused"`
+	// Kinds are the kinds whose deletes the guard refuses, and why.
+	Kinds []KindGuard `json:"kinds,omitempty"`
+}
+
+// KindGuard is the guard's verdict on one kind.
+type KindGuard struct {
+	Kind    string `json:"kind"`
+	Managed int    `json:"managed"`
+	Deletes int    `json:"deletes"`
+	Reason  string `json:"reason"`
 }
 
 // Plan is the whole intended change, in apply order.

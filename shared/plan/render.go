@@ -24,9 +24,15 @@ func WriteText(w io.Writer, p *Plan) error {
 		writeAction(&b, a)
 	}
 	if p.Guard.Refused {
-		fmt.Fprintf(&b, "\nDelete guard: refusing to delete %d of %d managed objects (more than %.0f%%).\n"+
-			"Check the source listing; rerun with --allow-mass-delete if this is intended.\n",
-			p.Guard.Deletes, p.Guard.Managed, p.Guard.MaxShare*100)
+		fmt.Fprintf(&b, "\nDelete guard: refusing to delete %d of %d managed objects", p.Guard.Deletes, p.Guard.Managed)
+		if float64(p.Guard.Deletes) > p.Guard.MaxShare*float64(p.Guard.Managed) {
+			fmt.Fprintf(&b, " (more than %.0f%%)", p.Guard.MaxShare*100)
+		}
+		b.WriteString(".\n")
+		for _, k := range p.Guard.Kinds {
+			fmt.Fprintf(&b, "  %s: %s\n", k.Kind, k.Reason)
+		}
+		b.WriteString("Check the source listing; rerun with --allow-mass-delete if this is intended.\n")
 	}
 	s := p.Summary()
 	if p.applied() {

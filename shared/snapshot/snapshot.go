@@ -40,10 +40,10 @@ type Snapshot struct {
 	Target  map[string][]resource.Object
 	Records []ledger.Record
 	Reads   int // documents read (exports) to make this snapshot
-	// Managed is how many objects the ledger manages in the chosen kinds, for
-	// the delete guard of a targeted sync (0 for a full snapshot: the planner
-	// counts the records itself).
-	Managed int
+	// Managed is how many objects the ledger manages per chosen kind, for
+	// the delete guard of a targeted sync (nil for a full snapshot: the
+	// planner counts the records itself).
+	Managed map[string]int
 
 	t *taker
 }

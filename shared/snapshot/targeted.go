@@ -52,9 +52,10 @@ func ListKeys(ctx context.Context, src, tgt resource.Workspace, kinds []resource
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	s.Managed = map[string]int{}
 	for _, r := range records {
-		if _, chosen := want[r.Kind]; chosen {
-			s.Managed++
+		if _, chosen := want[r.Kind]; chosen && r.TargetID != "" {
+			s.Managed[r.Kind]++
 		}
 	}
 	s.t = &taker{opts: opts, kinds: kinds, snap: s, allRecords: records, src: src, tgt: tgt}

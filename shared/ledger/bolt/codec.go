@@ -21,6 +21,8 @@ type recordDoc struct {
 	TargetMark int64             `json:"target_mark,omitempty"`
 	Status     string            `json:"status,omitempty"`
 	LastError  string            `json:"last_error,omitempty"`
+	Failures   int               `json:"failures,omitempty"`
+	Terminal   bool              `json:"terminal,omitempty"`
 	SyncedAt   int64             `json:"synced_at,omitempty"`
 	Attrs      map[string]string `json:"attrs,omitempty"`
 	Version    int64             `json:"version"`
@@ -93,8 +95,8 @@ func encodeRecord(r ledger.Record) recordDoc {
 		Kind: r.Kind, SourceKey: r.SourceKey, TargetID: r.TargetID,
 		SourceHash: r.SourceHash, TargetHash: r.TargetHash,
 		SourceMark: r.SourceMark, TargetMark: r.TargetMark,
-		Status: r.Status, LastError: r.LastError, SyncedAt: toMillis(r.SyncedAt),
-		Attrs: r.Attrs, Version: r.Version,
+		Status: r.Status, LastError: r.LastError, Failures: r.Failures, Terminal: r.Terminal,
+		SyncedAt: toMillis(r.SyncedAt), Attrs: r.Attrs, Version: r.Version,
 	}
 }
 
@@ -103,8 +105,8 @@ func (d recordDoc) record() ledger.Record {
 		Kind: d.Kind, SourceKey: d.SourceKey, TargetID: d.TargetID,
 		SourceHash: d.SourceHash, TargetHash: d.TargetHash,
 		SourceMark: d.SourceMark, TargetMark: d.TargetMark,
-		Status: d.Status, LastError: d.LastError, SyncedAt: fromMillis(d.SyncedAt),
-		Attrs: d.Attrs, Version: d.Version,
+		Status: d.Status, LastError: d.LastError, Failures: d.Failures, Terminal: d.Terminal,
+		SyncedAt: fromMillis(d.SyncedAt), Attrs: d.Attrs, Version: d.Version,
 	}
 }
 

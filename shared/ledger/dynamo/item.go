@@ -28,6 +28,8 @@ const (
 	attrTargetMark  = "target_mark"
 	attrStatus      = "status"
 	attrLastError   = "last_error"
+	attrFailures    = "failures"
+	attrTerminal    = "terminal"
 	attrSyncedAt    = "synced_at"
 	attrAttrs       = "attrs"
 	attrVersion     = "version"
@@ -200,6 +202,10 @@ func encodeRecord(pair string, r ledger.Record, writeID string) item {
 	setN(it, attrTargetMark, r.TargetMark)
 	setS(it, attrStatus, r.Status)
 	setS(it, attrLastError, r.LastError)
+	setN(it, attrFailures, int64(r.Failures))
+	if r.Terminal {
+		it[attrTerminal] = &types.AttributeValueMemberBOOL{Value: true}
+	}
 	setN(it, attrSyncedAt, toMillis(r.SyncedAt))
 	if len(r.Attrs) > 0 {
 		attrs := make(item, len(r.Attrs))
@@ -220,6 +226,7 @@ func decodeRecord(it item) (ledger.Record, error) {
 		SourceHash: d.s(attrSourceHash), TargetHash: d.s(attrTargetHash),
 		SourceMark: d.n(attrSourceMark), TargetMark: d.n(attrTargetMark),
 		Status: d.s(attrStatus), LastError: d.s(attrLastError),
+		Failures: int(d.n(attrFailures)), Terminal: d.b(attrTerminal),
 		SyncedAt: fromMillis(d.n(attrSyncedAt)), Version: d.n(attrVersion),
 	}
 	for k, v := range d.m(attrAttrs) {

@@ -34,6 +34,8 @@ func fullRecord() ledger.Record {
 		TargetMark: 1712345678901,
 		Status:     ledger.StatusFailed,
 		LastError:  "create job: 429 Too Many Requests",
+		Failures:   3,
+		Terminal:   true,
 		SyncedAt:   time.Date(2031, 5, 6, 7, 8, 9, 123_000_000, time.FixedZone("CEST", 2*3600)),
 		Attrs:      map[string]string{"pause_status": "UNPAUSED", "owner": "zoë@example.com ✓", "empty": ""},
 	}

@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drsync/drsync/shared/resource"
+)
+
+// ErrSameWorkspace: the source and the target are one workspace (reached by
+// two URLs), so a sync would copy the workspace into itself.
+var ErrSameWorkspace = errors.New("the source and the target are the same workspace")
+
+// identified is a workspace client that can say which workspace it reaches.
+type identified interface {
+	WorkspaceID(ctx context.Context) (int64, error)
+}
+
+// distinct makes sure src and tgt are two workspaces, by the ids the service
+// states, before anything is read or written: hosts compared as strings
+// cannot see that 127.0.0.1 and localhost, or an alias and a workspace URL,
+// are one. Sides whose client cannot tell are not compared.
+// Errors: ErrSameWorkspace (naming the id), a failed identification.
+func distinct(ctx context.Context, src, tgt resource.Workspace) error {
+	s, ok1 := src.API.(identified)
+	t, ok2 := tgt.API.(identified)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	var sid, tid int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		if sid, err = s.WorkspaceID(gctx); err != nil {
+			err = fmt.Errorf("identify the %s workspace: %w", src.Side, err)
+		}
+		return err
+	})
+	g.Go(func() (err error) {
+		if tid, err = t.WorkspaceID(gctx); err != nil {
+			err = fmt.Errorf("identify the %s workspace: %w", tgt.Side, err)
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if sid == tid {
+		return fmt.Errorf("%w (workspace id %d): nothing was written; check the two URLs", ErrSameWorkspace, sid)
+	}
+	return nil
+}
