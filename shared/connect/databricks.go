@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	sdkconfig "github.com/databricks/databricks-sdk-go/config"
@@ -192,21 +190,12 @@ func profileAuthType(values map[string]string) string {
 	return ""
 }
 
-// sameHost compares two workspace URLs by scheme-less host, ignoring case;
+// sameHost compares two workspace URLs in config.NormalizeHost's spelling;
 // a profile host written without a scheme counts as https.
 func sameHost(a, b string) bool {
-	return strings.EqualFold(hostOf(a), hostOf(b))
-}
-
-func hostOf(s string) string {
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	return u.Host
+	na, errA := config.NormalizeHost(a)
+	nb, errB := config.NormalizeHost(b)
+	return errA == nil && errB == nil && na == nb
 }
 
 // explicitOnly is a config loader that loads nothing: every value the client

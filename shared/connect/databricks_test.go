@@ -343,3 +343,17 @@ func TestNormaliseVersion(t *testing.T) {
 		}
 	}
 }
+
+// A profile written for another spelling of the pair's host (case, default
+// port, trailing dot or slash, no scheme) is the same workspace.
+func TestProfileHostSpelledDifferently(t *testing.T) {
+	for _, host := range []string{"HTTPS://DR.example:443/", "dr.example.", "https://dr.example"} {
+		opts := testOptions()
+		opts.ConfigFile = writeProfile(t, "[dr]\nhost = "+host+"\ntoken = dapi-x\n")
+		opts.Transport = noNetwork{t}
+		ep := config.Endpoint{Host: "https://dr.example", Auth: config.Auth{Type: config.AuthProfile, Profile: "dr"}}
+		if _, err := Workspace(t.Context(), Target, ep, opts); err != nil {
+			t.Errorf("profile host %s: %v", host, err)
+		}
+	}
+}
