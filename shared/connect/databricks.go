@@ -44,7 +44,11 @@ type Options struct {
 	// Getenv reads DRSYNC_* variables; nil means os.Getenv.
 	Getenv func(string) string
 	// Transport replaces the HTTP transport (tests, Retry-After handling).
+	// Either way, dials are bounded: see UnreachableError.
 	Transport http.RoundTripper
+	// Logger gets a warning for every failed dial the SDK retries; nil
+	// means slog.Default().
+	Logger *slog.Logger
 }
 
 // OptionsFrom returns Options carrying c's timeouts and rate limit.
@@ -103,6 +107,7 @@ func workspace(ctx context.Context, side string, ep config.Endpoint, opts Option
 	if err != nil {
 		return nil, err
 	}
+	opts.Transport = newDialGuard(opts.Transport, side, opts.Logger)
 	cfg, err := sdkConfig(ep.Host, r, opts)
 	if err != nil {
 		return nil, err
