@@ -29,7 +29,7 @@ const snapshotTries = 10
 // pages unchanged): bbolt never overwrites a page that the last committed
 // transaction reaches before another one has committed, so such a copy holds
 // that transaction's whole tree. Writes to the store fail
-// (bbolt's ErrDatabaseReadOnly); Close removes the copy.
+// (bbolt errors.ErrDatabaseReadOnly); Close removes the copy.
 // Errors name the file: fs.ErrNotExist (an *fs.PathError) for a missing
 // file, ErrBusy after snapshotTries copies raced a commit, ErrCorrupt, a file
 // that is not a drsync ledger, ctx's error.
@@ -89,7 +89,7 @@ func copyOnce(path string) (snap string, consistent bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // opened to read: closing loses nothing
 	before, err := metaPages(src)
 	if err != nil {
 		return "", false, err

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/drsync/drsync/shared/ledger"
 )
@@ -36,7 +36,7 @@ func TestReadOnlyWhileWriterHoldsFile(t *testing.T) {
 	if recs, err := r.List(ctx, "p", ""); err != nil || len(recs) != 1 {
 		t.Errorf("List = %v, %v; want the one committed record", recs, err)
 	}
-	if _, err := r.Put(ctx, "p", ledger.Record{Kind: "job", SourceKey: "2"}, ledger.Fence{}); !errors.Is(err, bbolt.ErrDatabaseReadOnly) {
+	if _, err := r.Put(ctx, "p", ledger.Record{Kind: "job", SourceKey: "2"}, ledger.Fence{}); !errors.Is(err, berrors.ErrDatabaseReadOnly) {
 		t.Errorf("Put through a read-only store = %v, want ErrDatabaseReadOnly", err)
 	}
 	if err := r.Close(); err != nil {
