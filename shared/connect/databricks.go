@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	sdkconfig "github.com/databricks/databricks-sdk-go/config"
@@ -195,12 +196,15 @@ func profileAuthType(values map[string]string) string {
 	return ""
 }
 
-// sameHost compares two workspace URLs in config.NormalizeHost's spelling;
-// a profile host written without a scheme counts as https.
+// sameHost compares the host and port of two workspace URLs in
+// config.NormalizeHost's spelling; a profile host written without a scheme
+// counts as https, and the scheme itself does not make another workspace.
 func sameHost(a, b string) bool {
 	na, errA := config.NormalizeHost(a)
 	nb, errB := config.NormalizeHost(b)
-	return errA == nil && errB == nil && na == nb
+	_, ha, _ := strings.Cut(na, "://")
+	_, hb, _ := strings.Cut(nb, "://")
+	return errA == nil && errB == nil && ha == hb
 }
 
 // explicitOnly is a config loader that loads nothing: every value the client

@@ -56,7 +56,7 @@ func describeDial(err error) string {
 	case errors.As(err, &dns):
 		return dns.Error()
 	case errors.As(err, &ne) && ne.Timeout():
-		return fmt.Sprintf("no answer within %s", dialTimeout)
+		return "connecting timed out"
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
@@ -90,12 +90,13 @@ func newDialGuard(next http.RoundTripper, side string, logger *slog.Logger) *dia
 }
 
 // RoundTrip sends req. A dial error is returned as is (the SDK retries it)
-// until the streak has lasted giveUpAfter, then as *UnreachableError.
+// until the streak has lasted giveUpAfter, then as *UnreachableError. A dial
+// cut short by req's context says nothing about the host and is not counted.
 func (g *dialGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	started := g.now()
 	resp, err := g.next.RoundTrip(req)
 	var op *net.OpError
-	if err == nil || !errors.As(err, &op) || op.Op != "dial" {
+	if err == nil || !errors.As(err, &op) || op.Op != "dial" || req.Context().Err() != nil {
 		if err == nil {
 			g.reset()
 		}
@@ -118,9 +119,9 @@ func (g *dialGuard) reset() {
 
 // failed counts a dial that started at started and failed with err. It
 // returns the number of failures in the streak, and the error to give up
-// with once the streak has lasted long enough. A
-// failure long after the previous one starts a new streak: the gap says
-// nothing about the host, and a warm Lambda may reuse the client hours later.
+// with once the streak has lasted long enough. A failure long after the
+// previous one starts a new streak: the gap says nothing about the host, and
+// a warm Lambda may reuse the client hours later.
 func (g *dialGuard) failed(started time.Time, addr string, err error) (int, *UnreachableError) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
