@@ -4,8 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"time"
@@ -23,6 +24,9 @@ const defaultPair = "default"
 // ledgerConfig is the --config file (or the defaults) with --pair and --ledger
 // laid over it: all `status` needs. Errors are usage errors (exit 2).
 func ledgerConfig(f *flags) (*config.Config, error) {
+	if f.output != "text" && f.output != "json" {
+		return nil, usageErr("--output: want text or json, got %q", f.output)
+	}
 	cfg := config.Default()
 	cfg.Pair, cfg.Source, cfg.Target = defaultPair, config.Endpoint{}, config.Endpoint{}
 	if f.config != "" {
@@ -48,14 +52,19 @@ func loadConfig(f *flags) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, h := range []struct{ flag, host string }{{"--source", f.source}, {"--target", f.target}} {
+		if h.host == "" {
+			continue
+		}
+		if err := config.CheckHost(h.host); err != nil {
+			return nil, usageErr("%s: %v", h.flag, err)
+		}
+	}
 	if f.source != "" {
 		cfg.Source.Host = f.source
 	}
 	if f.target != "" {
 		cfg.Target.Host = f.target
-	}
-	if f.output != "text" && f.output != "json" {
-		return nil, usageErr("--output: want text or json, got %q", f.output)
 	}
 	if cfg.Source.Host == "" || cfg.Target.Host == "" {
 		return nil, usageErr("both --source and --target are required (or a --config naming them)")
@@ -66,9 +75,11 @@ func loadConfig(f *flags) (*config.Config, error) {
 	return cfg, nil
 }
 
-// workspaces builds the two clients, each from an explicit config.
-func workspaces(ctx context.Context, f *flags, cfg *config.Config) (src, tgt resource.Workspace, err error) {
+// workspaces builds the two clients, each from an explicit config; logger
+// shows each connection attempt they retry.
+func workspaces(ctx context.Context, f *flags, cfg *config.Config, logger *slog.Logger) (src, tgt resource.Workspace, err error) {
 	opts := connect.OptionsFrom(cfg, version)
+	opts.Logger = logger
 	sopts, topts := opts, opts
 	sopts.Credentials.Profile, topts.Credentials.Profile = f.sourceProfile, f.targetProfile
 	s, err := connect.Workspace(ctx, connect.Source, cfg.Source, sopts)
@@ -82,12 +93,29 @@ func workspaces(ctx context.Context, f *flags, cfg *config.Config) (src, tgt res
 	return resource.Workspace{Side: connect.Source, API: s}, resource.Workspace{Side: connect.Target, API: t}, nil
 }
 
-func openLedger(cfg *config.Config) (*bolt.Store, error) {
-	store, err := bolt.Open(cfg.Ledger.Path, bolt.Options{})
-	if err != nil {
-		return nil, &exitError{code: exitFailed, err: fmt.Errorf("open ledger: %w", err)}
+// openLedger opens the ledger file: for a command that only reads (plan,
+// status), a snapshot that never creates the file and works while a sync
+// holds it. Errors: a missing file (read-only) or a path that cannot be
+// opened exit 2; a file in use, corrupt or not a ledger exits 1.
+func openLedger(ctx context.Context, cfg *config.Config, readOnly bool) (*bolt.Store, error) {
+	path := cfg.Ledger.Path
+	var store *bolt.Store
+	var err error
+	if readOnly {
+		store, err = bolt.OpenReadOnly(ctx, path, bolt.Options{})
+	} else {
+		store, err = bolt.Open(path, bolt.Options{})
 	}
-	return store, nil
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return store, nil
+	case readOnly && errors.Is(err, fs.ErrNotExist):
+		return nil, usageErr("ledger file %s does not exist: check --ledger (or the config's ledger.path); the first sync creates it", path)
+	case errors.As(err, &pe) && pe.Path == path:
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return nil, &exitError{code: exitFailed, err: err}
 }
 
 // closeLedger closes the ledger file; every write was already committed in

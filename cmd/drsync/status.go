@@ -36,7 +36,7 @@ func runStatus(ctx context.Context, f *flags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, err := openLedger(cfg)
+	store, err := openLedger(ctx, cfg, true)
 	if err != nil {
 		return err
 	}

@@ -21,15 +21,16 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 	if err != nil {
 		return err
 	}
-	opts, err := engineOptions(cfg, f, newLogger(stderr))
+	logger := newLogger(stderr)
+	opts, err := engineOptions(cfg, f, logger)
 	if err != nil {
 		return err
 	}
-	src, tgt, err := workspaces(ctx, f, cfg)
+	src, tgt, err := workspaces(ctx, f, cfg, logger)
 	if err != nil {
 		return err
 	}
-	store, err := openLedger(cfg)
+	store, err := openLedger(ctx, cfg, planOnly)
 	if err != nil {
 		return err
 	}

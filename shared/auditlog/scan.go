@@ -91,11 +91,17 @@ const checkEvery = 1024
 
 // Scan reads one object from r, classifies every record with o and calls fn
 // with each, in order. Malformed lines are counted in the Summary and
-// skipped. Errors: ctx's error, the reader's fatal errors (wrapped), or fn's
-// error, returned as is; the Summary then counts what was read so far.
+// skipped. It stops soon after ctx is done, even inside a run of blank or
+// over-long lines: r is read through ctx, so at most one read buffer (64
+// KiB of input) is consumed after that. Errors: ctx's error, the reader's
+// fatal errors (wrapped), or fn's error, returned as is; the Summary then
+// counts what was read so far.
 func Scan(ctx context.Context, r io.Reader, o Options, fn func(Entry) error) (Summary, error) {
 	var sum Summary
-	rd, err := NewReader(r)
+	rd, err := NewReader(ctxReader{ctx: ctx, r: r})
+	if err != nil && ctx.Err() != nil {
+		return sum, ctx.Err()
+	}
 	if err != nil {
 		return sum, err
 	}
@@ -111,6 +117,8 @@ func Scan(ctx context.Context, r io.Reader, o Options, fn func(Entry) error) (Su
 		case errors.As(err, &le):
 			sum.AddMalformed(le.Line)
 			continue
+		case err != nil && ctx.Err() != nil:
+			return sum, ctx.Err()
 		case err != nil:
 			return sum, err
 		}
@@ -120,6 +128,21 @@ func Scan(ctx context.Context, r io.Reader, o Options, fn func(Entry) error) (Su
 			return sum, err
 		}
 	}
+}
+
+// ctxReader reads r until ctx is done, then fails with ctx's error. The
+// Reader skips blank and over-long lines in loops of its own that never
+// return to Scan; every one of them reads, so this is where they stop.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // PartitionWorkspaceID returns the workspace id of a delivered object's key

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
 	"reflect"
@@ -221,5 +222,52 @@ func TestPartitionWorkspaceID(t *testing.T) {
 	}
 	if _, err := PartitionWorkspaceID("logs/date=2024-09-26/x.json"); err == nil {
 		t.Error("key without partition: no error")
+	}
+}
+
+// endless is an input of size bytes of fill (generated, not held), which
+// calls cancel once it has handed out cancelAt bytes, and counts what it gave.
+type endless struct {
+	fill           byte
+	size, cancelAt int64
+	read           int64
+	cancel         context.CancelFunc
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.read >= e.size {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), e.size-e.read))
+	for i := range n {
+		p[i] = e.fill
+	}
+	e.read += int64(n)
+	if e.read >= e.cancelAt {
+		e.cancel()
+	}
+	return n, nil
+}
+
+// TestScanStopsInsideSkippedLines protects item 10 of issue 10: a context
+// cancelled while Scan skips blank lines or one over-long line stops the scan
+// within a read buffer, with ctx's error. On main it read all 64 MiB and
+// returned nil (a 500 ms deadline was overrun by 22 s on a real object).
+func TestScanStopsInsideSkippedLines(t *testing.T) {
+	t.Parallel()
+	const size, cancelAt = 64 << 20, 1 << 20
+	for name, fill := range map[string]byte{"blank lines": '\n', "one long line": 'x'} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			in := &endless{fill: fill, size: size, cancelAt: cancelAt, cancel: cancel}
+			_, err := Scan(ctx, in, Options{}, func(Entry) error { return nil })
+			if !errors.Is(err, context.Canceled) || err != ctx.Err() {
+				t.Errorf("Scan = %v, want ctx's error %v", err, ctx.Err())
+			}
+			if limit := int64(cancelAt + 2*bufSize); in.read > limit {
+				t.Errorf("Scan read %d bytes, %d after the cancel; want at most %d", in.read, in.read-cancelAt, limit)
+			}
+		})
 	}
 }

@@ -22,10 +22,23 @@ var secretKeys = map[string]string{
 
 var durationType = reflect.TypeFor[Duration]()
 
-// decode checks data against the shape of c (syntax, unknown, duplicate and
-// secret keys, value types), then decodes it onto c. It returns an index of
-// where each field starts so later validation errors can point into the file.
-// Errors: *FieldError values joined; only a syntax error stops the walk early.
+// maxDepth caps how deeply objects and arrays may nest. A real config nests 4
+// levels; without a cap, each level of a hostile or generated file costs the
+// walker a stack frame and every path below it a longer string, so 40 KB of
+// "[" took 630 MB.
+const maxDepth = 64
+
+// maxProblems caps the problems one file reports: the first ones are what an
+// author fixes first, and a cap keeps a file of thousands of bad values from
+// costing thousands of messages.
+const maxProblems = 50
+
+// decode checks data against the shape of c (syntax, nesting depth, unknown,
+// duplicate and secret keys, value types), then decodes it onto c. It returns
+// an index of where each field starts so later validation errors can point
+// into the file. Memory stays linear in len(data), whatever its shape.
+// Errors: *FieldError values joined (at most maxProblems, then one saying
+// so); a syntax error or nesting deeper than maxDepth stops the walk early.
 func decode(data []byte, name string, c *Config) (*index, error) {
 	w := newWalker(data, name)
 	if err := w.document(reflect.TypeOf(c).Elem()); err != nil {
@@ -69,7 +82,7 @@ func (w *walker) document(t reflect.Type) error {
 	if w.idx.data[start] != '{' {
 		return w.idx.at(start, "", "want a JSON object at the top level")
 	}
-	if err := w.value("", t, start); err != nil {
+	if err := w.value(&fieldPath{}, t, start); err != nil {
 		return err
 	}
 	trailing := w.next()
@@ -80,15 +93,22 @@ func (w *walker) document(t reflect.Type) error {
 }
 
 // value reads one JSON value for path, reporting at pos. A nil t means the
-// value belongs to a field already reported, so only its syntax is checked.
-// Errors: a syntax error (fatal); type problems go to w.errs.
-func (w *walker) value(path string, t reflect.Type, pos int) error {
-	if path != "" {
-		w.idx.pos[path] = pos
+// value belongs to a field already reported, so only its syntax is checked
+// and its position is not indexed (validation never names such a field).
+// Errors: a syntax error or too deep a nesting (fatal); type problems go to
+// w.errs.
+func (w *walker) value(path *fieldPath, t reflect.Type, pos int) error {
+	if t != nil && path.parent != nil {
+		w.idx.pos[path.String()] = pos
 	}
 	tok, err := w.dec.Token()
 	if err != nil {
 		return w.syntax(err)
+	}
+	if tok == json.Delim('{') || tok == json.Delim('[') {
+		if path.depth >= maxDepth {
+			return w.idx.at(pos, path.String(), fmt.Sprintf("nested deeper than %d levels", maxDepth))
+		}
 	}
 	switch tok {
 	case json.Delim('{'):
@@ -102,7 +122,7 @@ func (w *walker) value(path string, t reflect.Type, pos int) error {
 
 // expect reports a container of the wrong kind and returns the type to walk it
 // with: t itself when it fits, nil (syntax only) when it does not.
-func (w *walker) expect(path string, t reflect.Type, pos int, got string) reflect.Type {
+func (w *walker) expect(path *fieldPath, t reflect.Type, pos int, got string) reflect.Type {
 	if t == nil {
 		return nil
 	}
@@ -118,7 +138,7 @@ func (w *walker) expect(path string, t reflect.Type, pos int, got string) reflec
 }
 
 // object walks the members of an object decoded into struct t (nil: skip).
-func (w *walker) object(path string, t reflect.Type) error {
+func (w *walker) object(path *fieldPath, t reflect.Type) error {
 	fields := jsonFields(t)
 	seen := map[string]bool{}
 	for w.dec.More() {
@@ -128,8 +148,9 @@ func (w *walker) object(path string, t reflect.Type) error {
 			return w.syntax(err)
 		}
 		key := tok.(string) // Token only yields strings in key position
-		ft := w.member(path, key, pos, t != nil, fields, seen)
-		if err := w.value(join(path, key), ft, pos); err != nil {
+		field := path.member(key)
+		ft := w.member(field, key, pos, t != nil, fields, seen)
+		if err := w.value(field, ft, pos); err != nil {
 			return err
 		}
 	}
@@ -139,8 +160,7 @@ func (w *walker) object(path string, t reflect.Type) error {
 
 // member checks one key and returns the type its value decodes into (nil when
 // the key is refused or the parent is being skipped).
-func (w *walker) member(path, key string, pos int, typed bool, fields map[string]reflect.Type, seen map[string]bool) reflect.Type {
-	field := join(path, key)
+func (w *walker) member(field *fieldPath, key string, pos int, typed bool, fields map[string]reflect.Type, seen map[string]bool) reflect.Type {
 	defer func() { seen[key] = true }()
 	if advice, ok := secretKeys[strings.ToLower(key)]; ok {
 		w.fail(pos, field, "%s", advice)
@@ -161,13 +181,13 @@ func (w *walker) member(path, key string, pos int, typed bool, fields map[string
 }
 
 // array walks the elements of an array decoded into slice t (nil: skip).
-func (w *walker) array(path string, t reflect.Type) error {
+func (w *walker) array(path *fieldPath, t reflect.Type) error {
 	var elem reflect.Type
 	if t != nil {
 		elem = t.Elem()
 	}
 	for i := 0; w.dec.More(); i++ {
-		if err := w.value(fmt.Sprintf("%s[%d]", path, i), elem, w.next()); err != nil {
+		if err := w.value(path.element(i), elem, w.next()); err != nil {
 			return err
 		}
 	}
@@ -176,7 +196,7 @@ func (w *walker) array(path string, t reflect.Type) error {
 }
 
 // scalar checks a string, number, boolean or null against t.
-func (w *walker) scalar(path string, t reflect.Type, pos int, tok json.Token) {
+func (w *walker) scalar(path *fieldPath, t reflect.Type, pos int, tok json.Token) {
 	if t == nil {
 		return
 	}
@@ -272,8 +292,15 @@ func (w *walker) next() int {
 	return off
 }
 
-func (w *walker) fail(pos int, field, format string, args ...any) {
-	w.errs = append(w.errs, w.idx.at(pos, field, fmt.Sprintf(format, args...)))
+// fail records a problem with field at pos, up to maxProblems; the next one
+// is recorded as where reporting stopped, and the rest are dropped.
+func (w *walker) fail(pos int, field *fieldPath, format string, args ...any) {
+	switch {
+	case len(w.errs) < maxProblems:
+		w.errs = append(w.errs, w.idx.at(pos, field.String(), fmt.Sprintf(format, args...)))
+	case len(w.errs) == maxProblems:
+		w.errs = append(w.errs, w.idx.at(pos, "", fmt.Sprintf("more than %d problems; stopped reporting here", maxProblems)))
+	}
 }
 
 // syntax turns a decoder error into a positioned *FieldError (nil stays nil).
@@ -291,9 +318,55 @@ func (w *walker) syntax(err error) error {
 	return w.idx.at(len(w.idx.data), "", "invalid JSON: "+err.Error())
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
+// fieldPath is the JSON path of a value as a link to its parent's: extending
+// it costs the same however deep or long-named the parents are, and it is
+// spelled out ("replication.bucket_pairs[0].source") only when a message or
+// the index needs it. The zero value is the top-level object.
+type fieldPath struct {
+	parent *fieldPath
+	key    string // member name, when elem is false
+	index  int    // array index, when elem is true
+	elem   bool
+	depth  int // segments from the top
+}
+
+func (p *fieldPath) member(key string) *fieldPath {
+	return &fieldPath{parent: p, key: key, depth: p.depth + 1}
+}
+
+func (p *fieldPath) element(i int) *fieldPath {
+	return &fieldPath{parent: p, index: i, elem: true, depth: p.depth + 1}
+}
+
+// maxKeyShown caps how much of one member name a path spells out, so that
+// no message grows with the length of a (hostile) key. Every name the config
+// knows is far shorter, so the index is never affected.
+const maxKeyShown = 64
+
+// String spells the path as "a.b[2].c"; the top-level object is "".
+func (p *fieldPath) String() string {
+	var b strings.Builder
+	p.write(&b)
+	return b.String()
+}
+
+// write spells the path into b, parents first (depth is capped, so the
+// recursion is too).
+func (p *fieldPath) write(b *strings.Builder) {
+	if p.parent == nil {
+		return
 	}
-	return path + "." + key
+	p.parent.write(b)
+	switch {
+	case p.elem:
+		b.WriteString("[" + strconv.Itoa(p.index) + "]")
+		return
+	case b.Len() > 0:
+		b.WriteByte('.')
+	}
+	if len(p.key) > maxKeyShown {
+		b.WriteString(p.key[:maxKeyShown] + "…")
+	} else {
+		b.WriteString(p.key)
+	}
 }

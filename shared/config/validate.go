@@ -60,7 +60,9 @@ func checkEndpoint(p *problems, side string, ep Endpoint) {
 
 // hostProblem says what is wrong with a workspace URL. The scheme is required
 // because the SDK guesses badly without one ("localhost:8765" parses as scheme
-// "localhost"), and a path is refused because the SDK silently drops it.
+// "localhost"), a path is refused because the SDK silently drops it, and
+// http:// only reaches loopback addresses (the emulators): anywhere else the
+// token would cross the network in clear text.
 func hostProblem(host string) string {
 	if host == "" {
 		return "required"
@@ -78,6 +80,11 @@ func hostProblem(host string) string {
 		return "has no host name"
 	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
 		return "must be the workspace URL only, without path, query or fragment"
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "must use https:// (http:// would send the token in clear text; it is allowed only for loopback addresses: 127.0.0.0/8, ::1, localhost)"
+	}
+	if _, err := NormalizeHost(host); err != nil {
+		return err.Error()
 	}
 	return ""
 }

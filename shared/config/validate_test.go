@@ -33,6 +33,10 @@ func TestValidateMessages(t *testing.T) {
 		{"host empty name", func(c *Config) { c.Source.Host = "https://" }, "source.host: has no host name"},
 		{"host path", func(c *Config) { c.Source.Host = "https://dev.example/o/123" }, "source.host: must be the workspace URL only, without path, query or fragment"},
 		{"host query", func(c *Config) { c.Source.Host = "https://dev.example/?o=1" }, "source.host: must be the workspace URL only, without path, query or fragment"},
+		{"http to a remote host", func(c *Config) { c.Target.Host = "http://dr.cloud.databricks.com" }, "target.host: " + clearText},
+		{"http to a private address", func(c *Config) { c.Source.Host = "http://10.0.0.7:8080" }, "source.host: " + clearText},
+		{"http to a name under localhost", func(c *Config) { c.Source.Host = "http://localhost.example.com" }, "source.host: " + clearText},
+		{"host bad port", func(c *Config) { c.Source.Host = "https://dev.example:70000" }, `source.host: port "70000": want 1-65535`},
 		{"same host", func(c *Config) { c.Target.Host = "https://DEV.cloud.databricks.com/" }, "target.host: must differ from source.host (a workspace cannot be its own DR copy)"},
 
 		{"auth type missing", func(c *Config) { c.Source.Auth.Type = "" }, "source.auth.type: required (pat, oauth-m2m, profile or secret)"},
@@ -115,6 +119,9 @@ func TestValidateMessages(t *testing.T) {
 	}
 }
 
+// clearText is the refusal of an http:// host that is not a loopback address.
+const clearText = "must use https:// (http:// would send the token in clear text; it is allowed only for loopback addresses: 127.0.0.0/8, ::1, localhost)"
+
 // TestValidateAccepts covers valid variants that a too-strict check might refuse.
 func TestValidateAccepts(t *testing.T) {
 	tests := []struct {
@@ -122,6 +129,9 @@ func TestValidateAccepts(t *testing.T) {
 		edit func(c *Config)
 	}{
 		{"http loopback", func(c *Config) { c.Source.Host = "http://127.0.0.1:8765" }},
+		{"http loopback range", func(c *Config) { c.Source.Host = "http://127.8.9.10:8765" }},
+		{"http localhost", func(c *Config) { c.Source.Host = "http://LocalHost.:8765" }},
+		{"http ipv6 loopback", func(c *Config) { c.Source.Host = "http://[::1]:8765" }},
 		{"trailing slash", func(c *Config) { c.Source.Host = "https://dev.example/" }},
 		{"no auth block", func(c *Config) { c.Source.Auth, c.Target.Auth = Auth{}, Auth{} }},
 		{"m2m", func(c *Config) { c.Source.Auth = Auth{Type: AuthM2M, ClientIDEnv: "ID", ClientSecretEnv: "SECRET"} }},

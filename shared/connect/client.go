@@ -57,6 +57,12 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The SDK rewrites cfg.Host (under its lock) when it first authenticates,
+	// and reads it without one on every request (Config.HostType), so the
+	// first concurrent requests race. Authenticating here, before any request,
+	// settles it. It fetches no token; for OAuth M2M it reads the OIDC
+	// endpoints, and a failure is left to the first call to retry and report.
+	_ = cfg.GetTokenSource()
 	return &Client{
 		Config:          cfg,
 		api:             api,

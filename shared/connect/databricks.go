@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -46,7 +45,11 @@ type Options struct {
 	// Getenv reads DRSYNC_* variables; nil means os.Getenv.
 	Getenv func(string) string
 	// Transport replaces the HTTP transport (tests, Retry-After handling).
+	// Either way, dials are bounded: see UnreachableError.
 	Transport http.RoundTripper
+	// Logger gets a warning for every failed dial the SDK retries; nil
+	// means slog.Default().
+	Logger *slog.Logger
 }
 
 // OptionsFrom returns Options carrying c's timeouts and rate limit.
@@ -105,6 +108,7 @@ func workspace(ctx context.Context, side string, ep config.Endpoint, opts Option
 	if err != nil {
 		return nil, err
 	}
+	opts.Transport = newDialGuard(opts.Transport, side, opts.Logger)
 	cfg, err := sdkConfig(ep.Host, r, opts)
 	if err != nil {
 		return nil, err
@@ -192,21 +196,15 @@ func profileAuthType(values map[string]string) string {
 	return ""
 }
 
-// sameHost compares two workspace URLs by scheme-less host, ignoring case;
-// a profile host written without a scheme counts as https.
+// sameHost compares the host and port of two workspace URLs in
+// config.NormalizeHost's spelling; a profile host written without a scheme
+// counts as https, and the scheme itself does not make another workspace.
 func sameHost(a, b string) bool {
-	return strings.EqualFold(hostOf(a), hostOf(b))
-}
-
-func hostOf(s string) string {
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	return u.Host
+	na, errA := config.NormalizeHost(a)
+	nb, errB := config.NormalizeHost(b)
+	_, ha, _ := strings.Cut(na, "://")
+	_, hb, _ := strings.Cut(nb, "://")
+	return errA == nil && errB == nil && ha == hb
 }
 
 // explicitOnly is a config loader that loads nothing: every value the client

@@ -1,8 +1,6 @@
 package connect
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -281,31 +279,6 @@ func TestLimitsFromConfig(t *testing.T) {
 	}
 }
 
-// A dead host fails within the configured retry budget instead of the SDK's
-// default five minutes of retrying "connection refused".
-func TestDeadHostFailsWithinRetryBudget(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := "http://" + ln.Addr().String()
-	ln.Close()
-	opts := Options{Version: testVersion, RetryTimeout: time.Second, Credentials: Credentials{Token: "dapi-x"}}
-	w, err := Workspace(t.Context(), Target, config.Endpoint{Host: host}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	start := time.Now()
-	if _, err := w.CurrentUser.Me(ctx); err == nil {
-		t.Fatal("Me on a dead host succeeded")
-	}
-	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("dead host took %v to fail; the retry budget was 1s", d)
-	}
-}
-
 func TestWorkspaceErrors(t *testing.T) {
 	ep := config.Endpoint{Host: "https://dr.example"}
 	tests := []struct {
@@ -340,6 +313,20 @@ func TestNormaliseVersion(t *testing.T) {
 	for in, want := range map[string]string{"": "0.0.0-dev", "dev": "0.0.0-dev", "v1.4.0": "1.4.0", "1.4.0-rc.1": "1.4.0-rc.1"} {
 		if got := normaliseVersion(in); got != want {
 			t.Errorf("normaliseVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A profile written for another spelling of the pair's host (case, default
+// port, trailing dot or slash, no scheme) is the same workspace.
+func TestProfileHostSpelledDifferently(t *testing.T) {
+	for _, host := range []string{"HTTPS://DR.example:443/", "dr.example.", "https://dr.example"} {
+		opts := testOptions()
+		opts.ConfigFile = writeProfile(t, "[dr]\nhost = "+host+"\ntoken = dapi-x\n")
+		opts.Transport = noNetwork{t}
+		ep := config.Endpoint{Host: "https://dr.example", Auth: config.Auth{Type: config.AuthProfile, Profile: "dr"}}
+		if _, err := Workspace(t.Context(), Target, ep, opts); err != nil {
+			t.Errorf("profile host %s: %v", host, err)
 		}
 	}
 }

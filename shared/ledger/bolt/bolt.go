@@ -20,6 +20,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -36,6 +38,9 @@ const DefaultTimeout = time.Second
 // ErrInUse: another process (another drsync) holds the ledger file open.
 var ErrInUse = errors.New("in use by another drsync process")
 
+// ErrCorrupt: the ledger file's pages are damaged (truncated, overwritten).
+var ErrCorrupt = errors.New("corrupt")
+
 // Options configures Open.
 type Options struct {
 	// Now is the clock for the expiry of runs and processed ids; nil means time.Now.
@@ -49,35 +54,78 @@ type Store struct {
 	db   *bbolt.DB
 	now  func() time.Time
 	path string
+	// snapshot is the private copy an OpenReadOnly store reads, removed by Close.
+	snapshot string
 }
 
-// Open opens the ledger file at path, creating it if missing. Errors name the
-// file: ErrInUse if another process holds it past opts.Timeout, and an error for a
-// file that is not a drsync ledger (corrupt, or some other bbolt file).
+// Open opens the ledger file at path for reading and writing, creating it if
+// missing, and holds its lock until Close. Errors name the file: ErrInUse if
+// another process holds it past opts.Timeout, ErrCorrupt for damaged pages,
+// an *fs.PathError for a path that cannot be opened, and an error for a file
+// that is not a drsync ledger (some other bbolt file, another format).
 func Open(path string, opts Options) (*Store, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Timeout == 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.Timeout})
+	opts = opts.withDefaults()
+	db, err := openDB(path, path, &bbolt.Options{Timeout: opts.Timeout})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("ledger file %s is %w (waited %s for its lock)", path, ErrInUse, opts.Timeout)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open ledger file %s: %w", path, err)
+		return nil, openError(path, err)
 	}
-	if err := db.Update(initMeta); err != nil {
+	s := &Store{db: db, now: opts.Now, path: path}
+	if err := s.guard(func() error { return db.Update(initMeta) }); err != nil {
 		_ = db.Close() // the meta error is the one worth reporting
-		return nil, fmt.Errorf("open ledger file %s: %w", path, err)
+		return nil, openError(path, err)
 	}
-	return &Store{db: db, now: opts.Now, path: path}, nil
+	return s, nil
 }
 
-// Close releases the file and its lock.
+// openError names the file in an error of Open; ErrCorrupt names it already.
+func openError(path string, err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	return fmt.Errorf("open ledger file %s: %w", path, err)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	return o
+}
+
+// openDB is bbolt.Open of file with bbolt's panics on a damaged file (and
+// faults reading past a truncated one) turned into ErrCorrupt naming path.
+// bbolt.Open has no DB to close when it panics, so the file it opened is kept
+// to be closed here.
+func openDB(path, file string, o *bbolt.Options) (db *bbolt.DB, err error) {
+	var opened *os.File
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		opened = f
+		return f, err
+	}
+	err = guard(path, func() error {
+		db, err = bbolt.Open(file, 0o600, o)
+		return err
+	})
+	if errors.Is(err, ErrCorrupt) && opened != nil {
+		_ = opened.Close() // releases the lock; the mapping bbolt made stays until exit
+	}
+	return db, err
+}
+
+// Close releases the file and its lock (and removes a read-only store's copy).
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.snapshot != "" {
+		err = errors.Join(err, os.Remove(s.snapshot))
+	}
+	if err != nil {
 		return fmt.Errorf("close ledger file %s: %w", s.path, err)
 	}
 	return nil
@@ -97,17 +145,26 @@ var (
 // format is the on-disk layout version, so a later drsync can migrate or refuse.
 const format = "1"
 
-// initMeta stamps a new file with the format, and refuses a file written in
-// another format or by something other than drsync.
-func initMeta(tx *bbolt.Tx) error {
+// checkMeta refuses a file written in another format or by something other
+// than drsync; fresh reports a file with no buckets at all.
+func checkMeta(tx *bbolt.Tx) (fresh bool, err error) {
 	if meta := tx.Bucket(metaBucket); meta != nil {
 		if got := string(meta.Get(formatKey)); got != format {
-			return fmt.Errorf("ledger format %q, this drsync reads %q", got, format)
+			return false, fmt.Errorf("ledger format %q, this drsync reads %q", got, format)
 		}
-		return nil
+		return false, nil
 	}
 	if k, _ := tx.Cursor().First(); k != nil {
-		return fmt.Errorf("not a drsync ledger (has bucket %q but no %q)", k, metaBucket)
+		return false, fmt.Errorf("not a drsync ledger (has bucket %q but no %q)", k, metaBucket)
+	}
+	return true, nil
+}
+
+// initMeta stamps a fresh file with the format, and refuses one that checkMeta refuses.
+func initMeta(tx *bbolt.Tx) error {
+	fresh, err := checkMeta(tx)
+	if err != nil || !fresh {
+		return err
 	}
 	meta, err := tx.CreateBucket(metaBucket)
 	if err != nil {
@@ -116,12 +173,32 @@ func initMeta(tx *bbolt.Tx) error {
 	return meta.Put(formatKey, []byte(format))
 }
 
+// guard runs fn, which reads the file through bbolt, and returns ErrCorrupt
+// naming path if bbolt panics (it trusts every page it reads) or faults
+// reading the file's memory map past a truncated end: a damaged ledger is an
+// error to report, never a crash. bbolt reads in the calling goroutine, so a
+// recover here catches all of it.
+func guard(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("ledger %s is %w: %v", path, ErrCorrupt, p)
+		}
+	}()
+	if err = fn(); errors.Is(err, ErrCorrupt) {
+		err = fmt.Errorf("ledger %s is %w", path, err) // a document that did not decode
+	}
+	return err
+}
+
+func (s *Store) guard(fn func() error) error { return guard(s.path, fn) }
+
 // view runs fn in a read transaction unless ctx is done.
 func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(fn)
+	return s.guard(func() error { return s.db.View(fn) })
 }
 
 // update runs fn in the write transaction unless ctx is done. ctx is checked
@@ -131,11 +208,13 @@ func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return fn(tx)
+	return s.guard(func() error {
+		return s.db.Update(func(tx *bbolt.Tx) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
 	})
 }
 

@@ -2,6 +2,8 @@ package bolt
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/drsync/drsync/shared/ledger"
@@ -47,6 +49,15 @@ type stateDoc struct {
 	LeaseHolder string `json:"lease_holder,omitempty"`
 	LeaseExpiry int64  `json:"lease_expiry,omitempty"`
 	Version     int64  `json:"version"`
+}
+
+// decode unmarshals a stored document into d. Errors: ErrCorrupt naming what
+// did not decode: drsync wrote it as JSON, so anything else is damage.
+func decode(what string, v []byte, d any) error {
+	if err := json.Unmarshal(v, d); err != nil {
+		return fmt.Errorf("%w: %s does not decode: %v", ErrCorrupt, what, err)
+	}
+	return nil
 }
 
 // toMillis encodes t; the zero time becomes 0 (so 1970-01-01T00:00:00Z reads back

@@ -56,8 +56,8 @@ func getRecord(recs *bbolt.Bucket, kind, sourceKey string) (ledger.Record, error
 		return ledger.Record{}, ledger.ErrNotFound
 	}
 	var d recordDoc
-	if err := json.Unmarshal(v, &d); err != nil {
-		return ledger.Record{}, fmt.Errorf("decode record: %w", err)
+	if err := decode("record "+kind+"/"+sourceKey, v, &d); err != nil {
+		return ledger.Record{}, err
 	}
 	return d.record(), nil
 }
@@ -89,8 +89,8 @@ func listRecords(recs *bbolt.Bucket, kind string) ([]ledger.Record, error) {
 	c := recs.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var d recordDoc
-		if err := json.Unmarshal(v, &d); err != nil {
-			return nil, fmt.Errorf("decode record %q: %w", k, err)
+		if err := decode(fmt.Sprintf("record %q", k), v, &d); err != nil {
+			return nil, err
 		}
 		out = append(out, d.record())
 	}

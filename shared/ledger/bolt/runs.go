@@ -59,8 +59,8 @@ func pruneRuns(runs *bbolt.Bucket, now time.Time) error {
 	var dead [][]byte
 	err := runs.ForEach(func(k, v []byte) error {
 		var d runDoc
-		if err := json.Unmarshal(v, &d); err != nil {
-			return fmt.Errorf("decode run %q: %w", k, err)
+		if err := decode(fmt.Sprintf("run %q", k), v, &d); err != nil {
+			return err
 		}
 		if expired(d.Expires, now) {
 			dead = append(dead, k)
@@ -103,8 +103,8 @@ func newestRuns(runs *bbolt.Bucket, limit int, now time.Time) ([]ledger.Run, err
 	c := runs.Cursor()
 	for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
 		var d runDoc
-		if err := json.Unmarshal(v, &d); err != nil {
-			return nil, fmt.Errorf("decode run %q: %w", k, err)
+		if err := decode(fmt.Sprintf("run %q", k), v, &d); err != nil {
+			return nil, err
 		}
 		if !expired(d.Expires, now) {
 			out = append(out, d.run())

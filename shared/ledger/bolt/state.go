@@ -26,8 +26,8 @@ func readState(p *bbolt.Bucket) (ledger.PairState, error) {
 		return ledger.PairState{ActiveSide: defaultSide}, nil
 	}
 	var d stateDoc
-	if err := json.Unmarshal(v, &d); err != nil {
-		return ledger.PairState{}, fmt.Errorf("decode pair state: %w", err)
+	if err := decode("pair state", v, &d); err != nil {
+		return ledger.PairState{}, err
 	}
 	return d.state(), nil
 }
