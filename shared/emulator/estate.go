@@ -225,10 +225,8 @@ func validateSeedObject(o SeedObject) error {
 
 // decodeEstateBody decodes one create body, keeping numbers exact (ids > 2^53).
 func decodeEstateBody(body []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil || doc == nil {
+	if err := decodeJSON(body, &doc); err != nil || doc == nil {
 		return nil, fmt.Errorf("body must be a JSON object")
 	}
 	return doc, nil

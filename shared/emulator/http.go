@@ -1,10 +1,8 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -164,20 +162,21 @@ func sleepCtx(r *http.Request, d time.Duration) bool {
 	}
 }
 
-// decodeBody reads a JSON request body into v. An empty body decodes as {}.
-func decodeBody(r *http.Request, v any) error {
-	data, err := io.ReadAll(r.Body)
+// withLocked is the prologue of the write handlers: decode the body as a JSON
+// object, then with s.mu held find the object it names (find answers the
+// service's not-found error) and run fn on it.
+func withLocked[T any](s *Server, r *http.Request, find func(compDoc) (T, error), fn func(compDoc, T) (any, error)) (any, error) {
+	doc, err := readDoc(r)
 	if err != nil {
-		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "could not read request body: %v", err)
+		return nil, err
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj, err := find(doc)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST",
-			"Invalid JSON given in the body of the request - %v", err)
-	}
-	return nil
+	return fn(doc, obj)
 }
 
 // queryInt64 reads an optional integer query parameter; absent gives def.

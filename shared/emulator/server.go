@@ -38,8 +38,16 @@ type Options struct {
 	RateLimits map[string]float64
 	// Latency is added to every request before it is served.
 	Latency time.Duration
-	// Now is the clock for timestamps; default time.Now.
+	// Now is the clock for timestamps and state changes; default time.Now.
 	Now func() time.Time
+	// ClusterStartDelay is how long a created or started cluster stays
+	// PENDING, and an edited running one RESTARTING, before it reads RUNNING;
+	// ClusterTerminateDelay how long a terminated one stays TERMINATING. Both
+	// are measured on Now. Zero makes the transition complete by the next
+	// request, as tests want; a real cluster takes minutes to start (cmd/dbemu
+	// defaults to seconds).
+	ClusterStartDelay     time.Duration
+	ClusterTerminateDelay time.Duration
 }
 
 // DefaultRateLimits are the published per-workspace limits (reference §4):

@@ -158,7 +158,7 @@ func (s *Server) wsMkdirsHandler(r *http.Request) (any, error) {
 	var req struct {
 		Path string `json:"path"`
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := readJSON(r, &req); err != nil {
 		return nil, err
 	}
 	p, err := parseWSPath(req.Path)
@@ -177,7 +177,7 @@ func (s *Server) wsDeleteHandler(r *http.Request) (any, error) {
 		Path      string `json:"path"`
 		Recursive bool   `json:"recursive"`
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := readJSON(r, &req); err != nil {
 		return nil, err
 	}
 	p, err := parseWSPath(req.Path)
@@ -287,7 +287,7 @@ func wsReadImport(r *http.Request) (wsImportRequest, error) {
 		Language  string `json:"language"`
 		Overwrite bool   `json:"overwrite"`
 	}
-	if err := decodeBody(r, &body); err != nil {
+	if err := readJSON(r, &body); err != nil {
 		return wsImportRequest{}, err
 	}
 	data, err := wsDecodeBase64(body.Content)
