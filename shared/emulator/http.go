@@ -105,7 +105,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}()
 	endpoint := r.Method + " " + cleanURLPath(r.URL.Path)
 	s.count.add(endpoint)
-	if !s.authorized(w, r) {
+	if !s.public[endpoint] && !s.authorized(w, r) {
 		return
 	}
 	if d := time.Duration(s.latency.Load()); d > 0 && !sleepCtx(r, d) {
@@ -135,19 +135,25 @@ func cleanURLPath(p string) string {
 	return p
 }
 
+// authorized accepts the personal access token and live OAuth tokens; the
+// answer otherwise is the service's: 401 without a token or with an expired
+// one, 403 for a token it does not know.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
-	auth := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok && token != "" && token == s.opts.Token {
+		return true
+	}
+	state := s.oauth.check(token, s.now())
 	switch {
 	case !ok || token == "":
 		writeError(w, errorf(http.StatusUnauthorized, "UNAUTHENTICATED",
 			"Credential was not sent or was of an unsupported type for this API."))
-		return false
-	case token != s.opts.Token:
+	case state == tokenExpired:
+		writeError(w, errorf(http.StatusUnauthorized, "UNAUTHENTICATED", "Token is expired."))
+	case state == tokenUnknown:
 		writeError(w, errorf(http.StatusForbidden, "PERMISSION_DENIED", "Invalid access token."))
-		return false
 	}
-	return true
+	return state == tokenValid
 }
 
 // sleepCtx waits d or until the client goes away; false means it went away.

@@ -10,4 +10,5 @@ func (s *Server) registerRoutes() {
 	s.policyRoutes()
 	s.secretRoutes()
 	s.identityRoutes()
+	s.oauthRoutes()
 }

@@ -7,6 +7,7 @@
 package emulator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -25,8 +26,15 @@ const DefaultToken = "dapi-emulator-token"
 type Options struct {
 	// Addr to listen on; default "127.0.0.1:0" (a free loopback port).
 	Addr string
-	// Token is the only bearer token accepted; default DefaultToken.
+	// Token is the personal access token accepted as a bearer token; default
+	// DefaultToken. Tokens the OAuth token endpoint issued are accepted too.
 	Token string
+	// ClientID and ClientSecret are the one service principal the OAuth token
+	// endpoint knows (defaults DefaultClientID, DefaultClientSecret); the
+	// tokens it issues expire after TokenLifetime (default
+	// DefaultTokenLifetime, rounded to whole seconds, at least one).
+	ClientID, ClientSecret string
+	TokenLifetime          time.Duration
 	// WorkspaceID is returned in X-Databricks-Org-Id; default 1234567890123456.
 	WorkspaceID int64
 	// UserName is the identity behind the token (SCIM Me, creator fields).
@@ -64,6 +72,7 @@ func DefaultRateLimits() map[string]float64 {
 type Server struct {
 	opts   Options
 	routes map[string]http.HandlerFunc
+	public map[string]bool // endpoints served without a bearer token
 
 	mu    sync.Mutex // guards all workspace state below and rng
 	rng   *rand.Rand
@@ -71,6 +80,7 @@ type Server struct {
 	jobs  *jobsState
 	comp  *computeState
 	secr  *secretsState
+	oauth *oauthState
 	count *counter
 	limit *limiter
 	fault *faults
@@ -91,6 +101,9 @@ func New(opts Options) *Server {
 	if opts.Token == "" {
 		opts.Token = DefaultToken
 	}
+	opts.ClientID = cmp.Or(opts.ClientID, DefaultClientID)
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, DefaultClientSecret)
+	opts.TokenLifetime = cmp.Or(opts.TokenLifetime, DefaultTokenLifetime)
 	if opts.WorkspaceID == 0 {
 		opts.WorkspaceID = 1234567890123456
 	}
@@ -109,6 +122,8 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:   opts,
 		routes: map[string]http.HandlerFunc{},
+		public: map[string]bool{},
+		oauth:  newOAuthState(),
 		rng:    rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		count:  newCounter(),
 		limit:  newLimiter(opts.RateLimits),
@@ -152,6 +167,10 @@ func (s *Server) URL() string {
 
 // Token is the bearer token this server accepts.
 func (s *Server) Token() string { return s.opts.Token }
+
+// ClientID and ClientSecret are the OAuth service principal's credentials.
+func (s *Server) ClientID() string     { return s.opts.ClientID }
+func (s *Server) ClientSecret() string { return s.opts.ClientSecret }
 
 // WorkspaceID is the id sent in X-Databricks-Org-Id.
 func (s *Server) WorkspaceID() int64 { return s.opts.WorkspaceID }
