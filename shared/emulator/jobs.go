@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/databricks/databricks-sdk-go/service/jobs"
 )
 
 // Jobs API 2.2, and 2.1 which workspaces still serve (reference §2.2). Settings are stored as the JSON documents the
@@ -404,82 +402,6 @@ func withoutKey(list any, key, value string) []any {
 		}
 	}
 	return out
-}
-
-// checkJobSettings validates settings the way create, reset and update do,
-// returning 400 INVALID_PARAMETER_VALUE naming the problem (or
-// MALFORMED_REQUEST when a field has the wrong JSON type).
-func checkJobSettings(settings map[string]any) error {
-	if err := typeCheckSettings(settings); err != nil {
-		return err
-	}
-	if settings["schedule"] != nil && settings["continuous"] != nil {
-		return invalidParam("Only one of schedule and continuous can be set on a job.")
-	}
-	if tags, _ := settings["tags"].(map[string]any); len(tags) > jobsMaxTags {
-		return invalidParam("A job can have at most %d tags, got %d.", jobsMaxTags, len(tags))
-	}
-	tasks := objectList(settings["tasks"])
-	if len(tasks) > jobsMaxTasks {
-		return invalidParam("A job can have at most %d tasks, got %d.", jobsMaxTasks, len(tasks))
-	}
-	clusters, err := uniqueKeys(objectList(settings["job_clusters"]), "job_clusters", "job_cluster_key")
-	if err != nil {
-		return err
-	}
-	keys, err := uniqueKeys(tasks, "tasks", "task_key")
-	if err != nil {
-		return err
-	}
-	return checkTaskRefs(tasks, keys, clusters)
-}
-
-// typeCheckSettings refuses settings that would not decode into the SDK's
-// JobSettings: every read must decode into the SDK's types, so a write that
-// could not be read back is rejected up front.
-func typeCheckSettings(settings map[string]any) error {
-	data, err := json.Marshal(settings)
-	if err == nil {
-		err = json.Unmarshal(data, &jobs.JobSettings{})
-	}
-	if err != nil {
-		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Could not parse request object: %v", err)
-	}
-	return nil
-}
-
-// uniqueKeys checks that every item has a non-empty, unique key field and
-// returns the set of keys.
-func uniqueKeys(items []map[string]any, list, field string) (map[string]bool, error) {
-	keys := map[string]bool{}
-	for i, item := range items {
-		k := strField(item, field)
-		if k == "" {
-			return nil, invalidParam("%s[%d].%s is required.", list, i, field)
-		}
-		if keys[k] {
-			return nil, invalidParam("Duplicate %s %q in %s: keys must be unique.", field, k, list)
-		}
-		keys[k] = true
-	}
-	return keys, nil
-}
-
-// checkTaskRefs checks that depends_on names tasks of this job and that
-// job_cluster_key names one of its job_clusters.
-func checkTaskRefs(tasks []map[string]any, taskKeys, clusterKeys map[string]bool) error {
-	for _, t := range tasks {
-		key := strField(t, "task_key")
-		for _, dep := range objectList(t["depends_on"]) {
-			if d := strField(dep, "task_key"); !taskKeys[d] {
-				return invalidParam("Task %s depends on task %q, which is not defined in this job.", key, d)
-			}
-		}
-		if jc := strField(t, "job_cluster_key"); jc != "" && !clusterKeys[jc] {
-			return invalidParam("Task %s refers to job cluster %q, which is not defined in job_clusters.", key, jc)
-		}
-	}
-	return nil
 }
 
 // jobIDField reads the int64 job_id of a write request; absent reads as 0,

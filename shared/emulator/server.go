@@ -65,6 +65,7 @@ func DefaultRateLimits() map[string]float64 {
 		"GET /api/2.0/workspace/export":  60,
 		"POST /api/2.0/workspace/import": 30,
 		"POST /api/2.2/jobs/create":      20,
+		"POST /api/2.1/jobs/create":      20,
 	}
 }
 
