@@ -117,6 +117,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := s.routes[endpoint]
 	if !ok {
+		h, ok = s.routes[paramEndpoint(endpoint)]
+	}
+	if !ok {
 		writeError(w, errorf(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path))
 		return
 	}
@@ -127,6 +130,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(w, r)
+}
+
+// paramEndpoint is endpoint with its last segment as the {id} path parameter
+// ("GET /api/2.0/repos/{id}"), the form such routes are registered under.
+func paramEndpoint(endpoint string) string {
+	i := strings.LastIndexByte(endpoint, '/')
+	return endpoint[:i+1] + "{id}"
 }
 
 // cleanURLPath drops a trailing slash so "/api/2.0/repos/" routes like "/api/2.0/repos".

@@ -8,6 +8,7 @@ func (s *Server) registerRoutes() {
 	s.clusterRoutes()
 	s.poolRoutes()
 	s.policyRoutes()
+	s.repoRoutes()
 	s.secretRoutes()
 	s.identityRoutes()
 	s.oauthRoutes()

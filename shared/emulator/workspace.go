@@ -52,7 +52,7 @@ func (s *Server) wsListHandler(r *http.Request) (any, error) {
 		return nil, wsNotFound(p)
 	}
 	entries := []*wsNode{n}
-	if n.kind == wsDirectory {
+	if n.isFolder() {
 		entries = n.sortedChildren()
 	}
 	var out wsListResponse
@@ -192,9 +192,13 @@ func (s *Server) wsDeleteHandler(r *http.Request) (any, error) {
 // SeedObject is one workspace object for seeding: the estate file's shape.
 type SeedObject struct {
 	Path       string `json:"path"`
-	ObjectType string `json:"object_type"`        // NOTEBOOK, DIRECTORY or FILE
+	ObjectType string `json:"object_type"`        // NOTEBOOK, DIRECTORY, FILE or REPO
 	Language   string `json:"language,omitempty"` // notebooks: PYTHON, SCALA, SQL, R
 	Content    string `json:"content,omitempty"`  // plain text (not base64)
+	// A REPO (Git folder) names its remote; see RepoSeed.
+	URL      string `json:"url,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Branch   string `json:"branch,omitempty"`
 }
 
 // SeedObject creates o (and any missing parent folders) without going through
@@ -208,6 +212,9 @@ func (s *Server) SeedObject(o SeedObject) (int64, error) {
 		return 0, err
 	}
 	kind := strings.ToUpper(o.ObjectType)
+	if kind == wsRepo {
+		return s.SeedRepo(RepoSeed{Path: o.Path, URL: o.URL, Provider: o.Provider, Branch: o.Branch})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if kind == wsDirectory {
@@ -243,7 +250,7 @@ func wsSeedContent(kind, language string, content []byte) (wsContent, error) {
 		}
 		return wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, content)}, nil
 	}
-	return wsContent{}, invalidParam("Object type %q cannot be seeded; use NOTEBOOK, DIRECTORY or FILE.", kind)
+	return wsContent{}, invalidParam("Object type %q cannot be seeded; use NOTEBOOK, DIRECTORY, FILE or REPO.", kind)
 }
 
 // WorkspaceObjectCount is how many workspace objects exist, "/" not counted
