@@ -89,9 +89,9 @@ type wsExportResponse struct {
 
 // wsExportHandler returns an object's content in the requested format (default
 // SOURCE), base64 in JSON or, with direct_download=true, as raw bytes.
+// A folder exports as one archive (workspace_archive.go).
 // Errors: 404 for a missing path, 400 INVALID_PARAMETER_VALUE for a format the
-// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED over 10 MB, and a 400 for
-// folder archives, which the emulator does not build.
+// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED over 10 MB.
 func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	p, err := parseWSPath(q.Get("path"))
@@ -102,11 +102,11 @@ func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, err := s.wsSnapshot(p)
+	obj, tree, err := s.wsSnapshot(p)
 	if err != nil {
 		return nil, err
 	}
-	data, fileType, err := wsRender(obj, format)
+	data, fileType, err := wsRender(obj, tree, format)
 	if err != nil {
 		return nil, err
 	}
@@ -119,16 +119,21 @@ func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	return wsExportResponse{Content: base64.StdEncoding.EncodeToString(data), FileType: fileType}, nil
 }
 
-// wsSnapshot copies what export needs out of the tree, so rendering (which may
-// be slow for large content) runs without s.mu.
-func (s *Server) wsSnapshot(p wsPath) (wsNode, error) {
+// wsSnapshot copies what export needs out of the tree, a folder's whole
+// subtree included, so rendering (which may be slow for large content) runs
+// without s.mu.
+func (s *Server) wsSnapshot(p wsPath) (wsNode, []wsEntry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.ws.lookup(p.segs)
 	if n == nil {
-		return wsNode{}, wsNotFound(p)
+		return wsNode{}, nil, wsNotFound(p)
 	}
-	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, data: n.data}, nil
+	var tree []wsEntry
+	if n.isFolder() {
+		tree = wsSubtree(n)
+	}
+	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, data: n.data}, tree, nil
 }
 
 // wsImportHandler creates or overwrites one notebook or file from a JSON body
@@ -142,6 +147,9 @@ func (s *Server) wsImportHandler(r *http.Request) (any, error) {
 	req, err := wsReadImport(r)
 	if err != nil {
 		return nil, err
+	}
+	if dbc, ok := wsArchiveImport(req); ok {
+		return nil, s.wsImportArchive(req, dbc)
 	}
 	p, c, err := wsDecodeImport(req)
 	if err != nil {
@@ -385,7 +393,8 @@ func (req *wsImportRequest) setField(name string, isFile bool, data []byte) erro
 //     path otherwise.
 //   - RAW: a FILE at path.
 //   - JUPYTER: a notebook converted from .ipynb (language default PYTHON).
-//   - DBC, HTML, R_MARKDOWN: not supported by the emulator (400).
+//   - DBC: a folder archive (wsImportArchive); HTML, R_MARKDOWN: not
+//     supported by the emulator (400).
 func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
 	p, err := parseWSPath(req.Path)
 	if err != nil {
@@ -401,9 +410,6 @@ func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
 	}
 	switch format {
 	case "SOURCE":
-		if lang == "" {
-			return wsPath{}, wsContent{}, wsArchiveImport(req.Content)
-		}
 		return p, wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, req.Content)}, nil
 	case "AUTO":
 		return wsAutoImport(p, req.Content)
@@ -416,15 +422,36 @@ func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
 	return wsPath{}, wsContent{}, wsUnsupported("importing format %s", format)
 }
 
-// wsArchiveImport answers a SOURCE import without language. The service then
-// treats content as a folder archive and, for anything that is not a zip,
-// answers with this message (databricks/cli#630). Archives themselves are not
-// unpacked by the emulator.
-func wsArchiveImport(content []byte) error {
-	if bytes.HasPrefix(content, []byte("PK\x03\x04")) {
-		return wsUnsupported("importing a folder archive")
+// wsArchiveImport says whether req imports a folder archive: format DBC, or
+// SOURCE without a language (the service then reads content as a zip,
+// databricks/cli#630); dbc says which kind.
+func wsArchiveImport(req wsImportRequest) (dbc, ok bool) {
+	switch req.Format {
+	case "DBC":
+		return true, true
+	case "", "SOURCE":
+		return false, req.Language == ""
 	}
-	return invalidParam("The zip file may not be valid or may be an unsupported version.")
+	return false, false
+}
+
+// wsImportArchive recreates an archive's folder at req.Path. DBC imports
+// cannot overwrite (reference part 2 §10.2).
+func (s *Server) wsImportArchive(req wsImportRequest, dbc bool) error {
+	p, err := parseWSPath(req.Path)
+	if err != nil {
+		return err
+	}
+	if dbc && req.Overwrite {
+		return invalidParam("Overwrite is not supported for the DBC format.")
+	}
+	entries, err := wsReadArchive(req.Content, dbc)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wsPutArchive(p, entries)
 }
 
 // wsAutoImport decides notebook or file for format AUTO.
@@ -460,13 +487,13 @@ func wsSplitExt(name string) (string, string) {
 //     supported by the emulator.
 //   - files: SOURCE, AUTO and RAW give the bytes as stored (file_type is the
 //     extension); other formats are 400 INVALID_PARAMETER_VALUE.
-//   - folders: DBC, SOURCE and AUTO would be archives, which the emulator does
-//     not build (400); other formats are 400 INVALID_PARAMETER_VALUE.
-func wsRender(n wsNode, format string) ([]byte, string, error) {
+//   - folders: DBC, SOURCE and AUTO give an archive of tree (wsArchive); other
+//     formats are 400 INVALID_PARAMETER_VALUE.
+func wsRender(n wsNode, tree []wsEntry, format string) ([]byte, string, error) {
 	switch n.kind {
-	case wsDirectory:
+	case wsDirectory, wsRepo:
 		if format == "DBC" || format == "SOURCE" || format == "AUTO" {
-			return nil, "", wsUnsupported("exporting folder %s as a %s archive", n.path, format)
+			return wsArchive(n.name, tree, format)
 		}
 		return nil, "", invalidParam("Exporting a folder is only supported for the DBC, SOURCE and AUTO formats.")
 	case wsFile:
