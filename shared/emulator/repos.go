@@ -204,13 +204,18 @@ func (s *Server) lookupRepo(r *http.Request) (*wsNode, error) {
 }
 
 func (s *Server) reposGet(r *http.Request) (any, error) {
+	return s.onRepo(r, func(n *wsNode) any { return n.repoView(wsPath{}) })
+}
+
+// onRepo runs fn on the repo the request path names, with s.mu held.
+func (s *Server) onRepo(r *http.Request, fn func(*wsNode) any) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, err := s.lookupRepo(r)
 	if err != nil {
 		return nil, err
 	}
-	return n.repoView(wsPath{}), nil
+	return fn(n), nil
 }
 
 // reposUpdate checks out a branch or a tag (detached HEAD: no branch), and
@@ -239,14 +244,10 @@ func (s *Server) reposUpdate(r *http.Request) (any, error) {
 }
 
 func (s *Server) reposDelete(r *http.Request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := s.lookupRepo(r)
-	if err != nil {
-		return nil, err
-	}
-	s.ws.remove(n)
-	return nil, nil
+	return s.onRepo(r, func(n *wsNode) any {
+		s.ws.remove(n)
+		return nil
+	})
 }
 
 // reposList answers the repos under path_prefix (none, "/" or "/Workspace"

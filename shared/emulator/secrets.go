@@ -172,18 +172,24 @@ func (s *Server) scopeIn(doc compDoc) (*secretScope, error) {
 }
 
 func (s *Server) listSecrets(r *http.Request) (any, error) {
-	name := r.URL.Query().Get("scope")
+	return s.onScope(r, func(sc *secretScope) (any, error) {
+		out := make([]map[string]any, 0, len(sc.secrets))
+		for _, key := range slices.Sorted(maps.Keys(sc.secrets)) {
+			out = append(out, map[string]any{"key": key, "last_updated_timestamp": sc.secrets[key].updated})
+		}
+		return secretList("secrets", out), nil
+	})
+}
+
+// onScope runs fn on the scope the query names, with s.mu held.
+func (s *Server) onScope(r *http.Request, fn func(*secretScope) (any, error)) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sc, err := s.secr.scope(name)
+	sc, err := s.secr.scope(r.URL.Query().Get("scope"))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, 0, len(sc.secrets))
-	for _, key := range slices.Sorted(maps.Keys(sc.secrets)) {
-		out = append(out, map[string]any{"key": key, "last_updated_timestamp": sc.secrets[key].updated})
-	}
-	return secretList("secrets", out), nil
+	return fn(sc)
 }
 
 type putSecretRequest struct {
@@ -269,18 +275,13 @@ func (s *Server) getSecret(*http.Request) (any, error) {
 }
 
 func (s *Server) listSecretACLs(r *http.Request) (any, error) {
-	name := r.URL.Query().Get("scope")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(name)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, 0, len(sc.acls))
-	for _, p := range slices.Sorted(maps.Keys(sc.acls)) {
-		out = append(out, secretACLItem(p, sc.acls[p]))
-	}
-	return secretList("items", out), nil
+	return s.onScope(r, func(sc *secretScope) (any, error) {
+		out := make([]map[string]any, 0, len(sc.acls))
+		for _, p := range slices.Sorted(maps.Keys(sc.acls)) {
+			out = append(out, secretACLItem(p, sc.acls[p]))
+		}
+		return secretList("items", out), nil
+	})
 }
 
 func secretACLItem(principal, permission string) map[string]any {
@@ -288,19 +289,14 @@ func secretACLItem(principal, permission string) map[string]any {
 }
 
 func (s *Server) getSecretACL(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(q.Get("scope"))
-	if err != nil {
-		return nil, err
-	}
-	principal := q.Get("principal")
-	perm, ok := sc.acls[principal]
-	if !ok {
-		return nil, notFound("No ACL for principal %s on scope %s", principal, sc.name)
-	}
-	return secretACLItem(principal, perm), nil
+	return s.onScope(r, func(sc *secretScope) (any, error) {
+		principal := r.URL.Query().Get("principal")
+		perm, ok := sc.acls[principal]
+		if !ok {
+			return nil, notFound("No ACL for principal %s on scope %s", principal, sc.name)
+		}
+		return secretACLItem(principal, perm), nil
+	})
 }
 
 // putSecretACL creates or overwrites the principal's ACL. The API page says both

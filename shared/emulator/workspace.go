@@ -163,38 +163,27 @@ func (s *Server) wsImportHandler(r *http.Request) (any, error) {
 
 // wsMkdirsHandler is "mkdir -p"; see wsState.mkdirAll for the errors.
 func (s *Server) wsMkdirsHandler(r *http.Request) (any, error) {
-	var req struct {
-		Path string `json:"path"`
-	}
-	if err := readJSON(r, &req); err != nil {
+	return withLocked(s, r, pathIn, func(_ compDoc, p wsPath) (any, error) {
+		_, err := s.ws.mkdirAll(p.segs, s.newObjectID)
 		return nil, err
-	}
-	p, err := parseWSPath(req.Path)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err = s.ws.mkdirAll(p.segs, s.newObjectID)
-	return nil, err
+	})
 }
 
 // wsDeleteHandler deletes one object, or a folder's subtree with recursive.
 func (s *Server) wsDeleteHandler(r *http.Request) (any, error) {
-	var req struct {
-		Path      string `json:"path"`
-		Recursive bool   `json:"recursive"`
-	}
-	if err := readJSON(r, &req); err != nil {
-		return nil, err
-	}
-	p, err := parseWSPath(req.Path)
+	return withLocked(s, r, pathIn, func(doc compDoc, p wsPath) (any, error) {
+		recursive, _ := doc["recursive"].(bool)
+		return nil, s.wsDelete(p, recursive)
+	})
+}
+
+// pathIn is the workspace path a write body names.
+func pathIn(doc compDoc) (wsPath, error) {
+	raw, err := doc.str("path")
 	if err != nil {
-		return nil, err
+		return wsPath{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return nil, s.wsDelete(p, req.Recursive)
+	return parseWSPath(raw)
 }
 
 // SeedObject is one workspace object for seeding: the estate file's shape.
