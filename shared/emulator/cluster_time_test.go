@@ -96,7 +96,8 @@ func TestClusterEventsRecordHistory(t *testing.T) {
 	if edited.Attributes == nil || edited.Attributes.SparkVersion != "16.4.x-scala2.12" || edited.PreviousAttributes.SparkVersion != clusterSmall.SparkVersion {
 		t.Fatalf("EDITED details = %+v", edited)
 	}
-	last, err := w.Clusters.EventsAll(ctx, compute.GetEvents{ClusterId: id, Limit: 1, Order: compute.GetEventsOrderDesc,
+	// The deprecated limit is what terraform-provider-databricks reads the pin status with.
+	last, err := w.Clusters.EventsAll(ctx, compute.GetEvents{ClusterId: id, Limit: 1, Order: compute.GetEventsOrderDesc, //nolint:staticcheck // see above
 		EventTypes: []compute.EventType{compute.EventTypePinned, compute.EventTypeUnpinned}})
 	if err != nil || len(last) != 1 || last[0].Type != compute.EventTypeUnpinned {
 		t.Fatalf("latest pin event = %v, %v; want UNPINNED", eventTypes(last), err)

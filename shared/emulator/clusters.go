@@ -377,10 +377,15 @@ func (s *Server) clustersPermanentDelete(r *http.Request) (any, error) {
 func (s *Server) clustersPin(pinned bool) handlerFunc {
 	return func(r *http.Request) (any, error) {
 		return s.onCluster(r, func(_ compDoc, c *clusterRec) error {
-			if c.pinned != pinned {
-				c.pinned = pinned
-				s.event(c, map[bool]string{true: "PINNED", false: "UNPINNED"}[pinned], compDoc{"user": s.opts.UserName})
+			if c.pinned == pinned {
+				return nil
 			}
+			c.pinned = pinned
+			typ := "UNPINNED"
+			if pinned {
+				typ = "PINNED"
+			}
+			s.event(c, typ, compDoc{"user": s.opts.UserName})
 			return nil
 		})
 	}

@@ -178,7 +178,7 @@ func wsReadZipFile(f *zip.File) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	data, err := io.ReadAll(io.LimitReader(rc, wsMaxContent+1))
 	if err == nil && len(data) > wsMaxContent {
 		err = fmt.Errorf("larger than %d bytes", wsMaxContent)

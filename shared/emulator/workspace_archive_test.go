@@ -57,6 +57,24 @@ func TestFolderExportRoundTripsThroughImport(t *testing.T) {
 	}
 }
 
+// A single notebook round-trips through a DBC archive too.
+func TestNotebookDBCRoundTrip(t *testing.T) {
+	srv, w := emutest.Start(t, emulator.Options{})
+	ctx := context.Background()
+	seedTree(t, srv)
+	exp, err := w.Workspace.Export(ctx, workspace.ExportRequest{Path: "/Shared/team/report", Format: workspace.ExportFormatDbc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Workspace.Import(ctx, workspace.Import{Path: "/Shared/report-copy", Format: workspace.ImportFormatDbc, Content: exp.Content}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.Workspace.GetStatusByPath(ctx, "/Shared/report-copy")
+	if err != nil || st.ObjectType != workspace.ObjectTypeNotebook || st.Language != workspace.LanguageSql {
+		t.Fatalf("imported = %+v, %v; want a SQL notebook", st, err)
+	}
+}
+
 // A DBC archive holds one NotebookV1 document per notebook, named by its
 // language, with a command per cell.
 func TestFolderExportDBCShape(t *testing.T) {
