@@ -4,9 +4,12 @@
 //	dbemu --count 2 --sample              # sample estate in the first, empty second
 //	dbemu --synth notebooks=10000,jobs=1000,clusters=200,pools=50,policies=20
 //	dbemu --estate estate.json --latency 20ms --json
+//	dbemu --cluster-start-delay 0 --cluster-terminate-delay 0   # clusters change state at once
 //
-// It prints one line per workspace (URL, token, workspace id) and, on exit, the
-// request counts per endpoint.
+// It prints one line per workspace (URL, token, OAuth client id and secret,
+// workspace id) and, on exit, the request counts per endpoint. Clusters take
+// seconds to start and to terminate, so other clients see PENDING and
+// TERMINATING as on a workspace (where they last minutes).
 package main
 
 import (
@@ -66,6 +69,9 @@ type config struct {
 	noRateLimits bool
 	count        int
 	seed         uint64
+	startDelay   time.Duration
+	stopDelay    time.Duration
+	tokenLife    time.Duration
 	seedAll      bool
 	jsonOutput   bool
 }
@@ -84,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.synth, "synth", "", "seed the first workspace with a synthetic estate: notebooks=N,files=F,jobs=M,clusters=K,pools=P,policies=Q")
 	fs.DurationVar(&c.latency, "latency", 0, "latency added to every request (e.g. 20ms)")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "switch off the published per-endpoint rate limits")
+	fs.DurationVar(&c.startDelay, "cluster-start-delay", 5*time.Second, "how long a created or started cluster stays PENDING (and an edited one RESTARTING)")
+	fs.DurationVar(&c.stopDelay, "cluster-terminate-delay", 3*time.Second, "how long a terminated cluster stays TERMINATING")
+	fs.DurationVar(&c.tokenLife, "token-lifetime", emulator.DefaultTokenLifetime, "lifetime of the OAuth access tokens the token endpoint issues")
 	fs.IntVar(&c.count, "count", 1, "number of workspaces to start (e.g. 2: source and target)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed for generated ids and --synth; workspace i uses seed+i")
 	fs.BoolVar(&c.seedAll, "seed-all", false, "seed every workspace with the estate, not only the first")
@@ -115,6 +124,9 @@ func (c *config) validate() error {
 	}
 	if c.token == "" {
 		return usagef("--token must not be empty")
+	}
+	if c.startDelay < 0 || c.stopDelay < 0 || c.tokenLife < 0 {
+		return usagef("--cluster-start-delay, --cluster-terminate-delay and --token-lifetime must not be negative")
 	}
 	return checkLoopback(c.addr, c.allowRemote)
 }
@@ -259,6 +271,7 @@ func startOne(c config, i int, estate *emulator.Estate) (*workspace, error) {
 	opts := emulator.Options{
 		Addr: addr, Token: c.token, WorkspaceID: c.workspaceID + int64(i),
 		Seed: c.seed + uint64(i), Latency: c.latency,
+		ClusterStartDelay: c.startDelay, ClusterTerminateDelay: c.stopDelay, TokenLifetime: c.tokenLife,
 	}
 	if c.noRateLimits {
 		opts.RateLimits = map[string]float64{}
@@ -312,21 +325,24 @@ func (p *printer) jsonLine(v any) {
 
 // workspaceLine is the --json form of a started workspace.
 type workspaceLine struct {
-	Index       int                  `json:"index"`
-	URL         string               `json:"url"`
-	Token       string               `json:"token"`
-	WorkspaceID int64                `json:"workspace_id"`
-	Seeded      *emulator.SeedReport `json:"seeded,omitempty"`
+	Index        int                  `json:"index"`
+	URL          string               `json:"url"`
+	Token        string               `json:"token"`
+	ClientID     string               `json:"client_id"`
+	ClientSecret string               `json:"client_secret"`
+	WorkspaceID  int64                `json:"workspace_id"`
+	Seeded       *emulator.SeedReport `json:"seeded,omitempty"`
 }
 
 // workspace prints one line saying how to reach ws.
 func (p *printer) workspace(ws *workspace) {
 	if p.json {
 		p.jsonLine(workspaceLine{Index: ws.index, URL: ws.srv.URL(), Token: ws.srv.Token(),
-			WorkspaceID: ws.srv.WorkspaceID(), Seeded: ws.seeded})
+			ClientID: ws.srv.ClientID(), ClientSecret: ws.srv.ClientSecret(), WorkspaceID: ws.srv.WorkspaceID(), Seeded: ws.seeded})
 		return
 	}
-	p.printf("workspace %d  url=%s  token=%s  workspace_id=%d", ws.index, ws.srv.URL(), ws.srv.Token(), ws.srv.WorkspaceID())
+	p.printf("workspace %d  url=%s  token=%s  client_id=%s  client_secret=%s  workspace_id=%d", ws.index, ws.srv.URL(),
+		ws.srv.Token(), ws.srv.ClientID(), ws.srv.ClientSecret(), ws.srv.WorkspaceID())
 	if ws.seeded != nil {
 		p.printf("  seeded: %s", ws.seeded)
 	}

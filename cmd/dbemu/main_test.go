@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
 	"github.com/drsync/drsync/shared/emulator"
@@ -137,6 +138,32 @@ func TestRunTextOutput(t *testing.T) {
 	out, err := stop()
 	if err != nil || !strings.Contains(out, "workspace 0 requests (1 in all):") || !strings.Contains(out, "GET /api/2.0/preview/scim/v2/Me") {
 		t.Fatalf("output %q, err %v", out, err)
+	}
+}
+
+// Clusters take the time the flags give them: a new cluster is still PENDING
+// on its next read, and the printed OAuth client logs in.
+func TestRunClusterDelaysAndOAuth(t *testing.T) {
+	lines, stop := startRun(t, 1, "--json", "--cluster-start-delay", "1h")
+	var ws workspaceLine
+	if err := json.Unmarshal([]byte(lines[0]), &ws); err != nil {
+		t.Fatal(err)
+	}
+	w, err := databricks.NewWorkspaceClient(&databricks.Config{Host: ws.URL, ClientID: ws.ClientID, ClientSecret: ws.ClientSecret,
+		AuthType: "oauth-m2m", RetryTimeoutSeconds: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	wait, err := w.Clusters.Create(ctx, compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", NodeTypeId: "i3.xlarge", NumWorkers: 1})
+	if err != nil {
+		t.Fatalf("create with M2M: %v", err)
+	}
+	if c, err := w.Clusters.GetByClusterId(ctx, wait.ClusterId); err != nil || c.State != compute.StatePending {
+		t.Fatalf("cluster = %v, %v; want PENDING", c.State, err)
+	}
+	if _, err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -112,33 +112,49 @@ func TestClusterEditMissingIsInvalidParameter(t *testing.T) {
 	}
 }
 
-// Editing a cluster that is still PENDING is 400 INVALID_STATE.
+// A new cluster stays PENDING for ClusterStartDelay on the server's clock;
+// editing it meanwhile is 400 INVALID_STATE, as on a workspace; once the
+// delay has passed it reads RUNNING and takes the edit.
 func TestClusterEditPendingIsInvalidState(t *testing.T) {
-	_, w := emutest.Start(t, emulator.Options{})
+	clock := newTestClock()
+	_, w := emutest.Start(t, emulator.Options{Now: clock.Now, ClusterStartDelay: 5 * time.Minute})
+	ctx := context.Background()
 	id := clustersCreate(t, w, clusterSmall)
-	_, err := w.Clusters.Edit(context.Background(), compute.EditCluster{ClusterId: id, SparkVersion: "15.4.x-scala2.12", NumWorkers: 3})
-	if !errors.Is(err, databricks.ErrInvalidState) {
-		t.Fatalf("err = %v, want ErrInvalidState", err)
+	edit := compute.EditCluster{ClusterId: id, SparkVersion: "15.4.x-scala2.12", NumWorkers: 3}
+	_, err := w.Clusters.Edit(ctx, edit)
+	var ae *apierr.APIError
+	if !errors.Is(err, databricks.ErrInvalidState) || !errors.As(err, &ae) || ae.Message != "Cluster "+id+" is in unexpected state Pending." {
+		t.Fatalf("err = %v, want INVALID_STATE 'Cluster <id> is in unexpected state Pending.'", err)
+	}
+	if got := clustersGet(t, w, id); got.State != compute.StatePending {
+		t.Fatalf("state after a read = %s, want PENDING (reads do not move time)", got.State)
+	}
+	clock.advance(5 * time.Minute)
+	if _, err := w.Clusters.Edit(ctx, edit); err != nil {
+		t.Fatalf("edit once RUNNING: %v", err)
 	}
 }
 
 // Editing a RUNNING cluster restarts it: it is RESTARTING (a second edit is
-// refused) until the next read, which sees it RUNNING with the new spec.
+// refused) for ClusterStartDelay, then RUNNING with the new spec.
 func TestClusterEditRunningRestarts(t *testing.T) {
-	_, w := emutest.Start(t, emulator.Options{})
+	clock := newTestClock()
+	_, w := emutest.Start(t, emulator.Options{Now: clock.Now, ClusterStartDelay: time.Minute})
 	ctx := context.Background()
-	c, err := createAndWait(ctx, w, clusterSmall)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit := compute.EditCluster{ClusterId: c.ClusterId, SparkVersion: "16.4.x-scala2.12", NodeTypeId: "i3.xlarge", NumWorkers: 5}
+	id := clustersCreate(t, w, clusterSmall)
+	clock.advance(time.Minute)
+	edit := compute.EditCluster{ClusterId: id, SparkVersion: "16.4.x-scala2.12", NodeTypeId: "i3.xlarge", NumWorkers: 5}
 	if _, err := w.Clusters.Edit(ctx, edit); err != nil {
 		t.Fatalf("edit running: %v", err)
 	}
 	if _, err := w.Clusters.Edit(ctx, edit); !errors.Is(err, databricks.ErrInvalidState) {
 		t.Fatalf("edit while restarting: err = %v, want ErrInvalidState", err)
 	}
-	got := clustersGet(t, w, c.ClusterId)
+	if got := clustersGet(t, w, id); got.State != compute.StateRestarting {
+		t.Fatalf("state = %s, want RESTARTING", got.State)
+	}
+	clock.advance(time.Minute)
+	got := clustersGet(t, w, id)
 	if got.State != compute.StateRunning || got.SparkVersion != "16.4.x-scala2.12" || got.NumWorkers != 5 {
 		t.Fatalf("after restart: state %s version %s workers %d", got.State, got.SparkVersion, got.NumWorkers)
 	}
@@ -483,3 +499,17 @@ func createAndWait(ctx context.Context, w *databricks.WorkspaceClient, req compu
 	}
 	return wait.Get()
 }
+
+// testClock is a clock a test moves by hand; it starts at a fixed instant.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.ns.Store(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+// Now is the clock, for emulator.Options.Now (read by server goroutines).
+func (c *testClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }

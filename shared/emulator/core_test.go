@@ -131,3 +131,33 @@ func TestLatencyFault(t *testing.T) {
 		t.Fatalf("took %v, want >= 50ms", d)
 	}
 }
+
+// A built-in rate limit answers 429 with Retry-After (whole seconds until the
+// bucket refills). databricks-sdk-go v0.118.0 does not read the header (its
+// backoff is attempt × 1 s plus jitter, reference §1.6), but its first retry
+// comes no sooner than this Retry-After: the emulator, which refuses every
+// request until the bucket refills, serves the retried call.
+func TestThrottleSendsRetryAfterAndSDKRetriesAfterIt(t *testing.T) {
+	srv, w := emutest.Start(t, emulator.Options{})
+	const me = "/api/2.0/preview/scim/v2/Me"
+	srv.SetRateLimit("GET "+me, 1)
+	if status := rawStatus(t, srv, me, srv.Token()); status != http.StatusOK {
+		t.Fatalf("first call: %d", status)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+me, nil)
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("over the limit: status %d Retry-After %q, want 429 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if _, err := w.CurrentUser.Me(context.Background()); err != nil {
+		t.Fatalf("Me through the SDK: %v", err)
+	}
+	if n := srv.RequestCount("GET " + me); n != 4 {
+		t.Fatalf("requests = %d, want 4: two raw, one throttled SDK call and its one retry", n)
+	}
+}

@@ -213,6 +213,11 @@ func validateSeedObject(o SeedObject) error {
 	switch strings.ToUpper(o.ObjectType) {
 	case "DIRECTORY", "FILE":
 		return nil
+	case "REPO":
+		if o.URL == "" {
+			return fmt.Errorf("repo %s: url is required", o.Path)
+		}
+		return nil
 	case "NOTEBOOK":
 		switch strings.ToUpper(o.Language) {
 		case "PYTHON", "SCALA", "SQL", "R":
@@ -220,15 +225,13 @@ func validateSeedObject(o SeedObject) error {
 		}
 		return fmt.Errorf("notebook %s: language %q is not one of PYTHON, SCALA, SQL, R", o.Path, o.Language)
 	}
-	return fmt.Errorf("%s: object_type %q is not one of NOTEBOOK, DIRECTORY, FILE", o.Path, o.ObjectType)
+	return fmt.Errorf("%s: object_type %q is not one of NOTEBOOK, DIRECTORY, FILE, REPO", o.Path, o.ObjectType)
 }
 
 // decodeEstateBody decodes one create body, keeping numbers exact (ids > 2^53).
 func decodeEstateBody(body []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil || doc == nil {
+	if err := decodeJSON(body, &doc); err != nil || doc == nil {
 		return nil, fmt.Errorf("body must be a JSON object")
 	}
 	return doc, nil

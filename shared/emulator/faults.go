@@ -125,7 +125,7 @@ func (fs *faults) apply(w http.ResponseWriter, r *http.Request, endpoint string)
 	}
 	switch f.Kind {
 	case Throttle:
-		w.Header().Set("Retry-After", "1") // sent as the service may; the SDK ignores it
+		w.Header().Set("Retry-After", "1") // as the built-in limits send it
 		writeError(w, errorf(http.StatusTooManyRequests, "REQUEST_LIMIT_EXCEEDED",
 			"Too many requests. Please wait a moment and try again."))
 	case Unavailable:

@@ -1,10 +1,9 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,7 +106,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}()
 	endpoint := r.Method + " " + cleanURLPath(r.URL.Path)
 	s.count.add(endpoint)
-	if !s.authorized(w, r) {
+	if !s.public[endpoint] && !s.authorized(w, r) {
 		return
 	}
 	if d := time.Duration(s.latency.Load()); d > 0 && !sleepCtx(r, d) {
@@ -118,15 +117,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := s.routes[endpoint]
 	if !ok {
+		h, ok = s.routes[paramEndpoint(endpoint)]
+	}
+	if !ok {
 		writeError(w, errorf(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path))
 		return
 	}
-	if !s.limit.allow(endpoint) {
+	if wait, ok := s.limit.allow(endpoint); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, errorf(http.StatusTooManyRequests, "REQUEST_LIMIT_EXCEEDED",
 			"Rate limit exceeded for %s. Please retry later.", endpoint))
 		return
 	}
 	h(w, r)
+}
+
+// paramEndpoint is endpoint with its last segment as the {id} path parameter
+// ("GET /api/2.0/repos/{id}"), the form such routes are registered under.
+func paramEndpoint(endpoint string) string {
+	i := strings.LastIndexByte(endpoint, '/')
+	return endpoint[:i+1] + "{id}"
 }
 
 // cleanURLPath drops a trailing slash so "/api/2.0/repos/" routes like "/api/2.0/repos".
@@ -137,19 +147,25 @@ func cleanURLPath(p string) string {
 	return p
 }
 
+// authorized accepts the personal access token and live OAuth tokens; the
+// answer otherwise is the service's: 401 without a token or with an expired
+// one, 403 for a token it does not know.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
-	auth := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if ok && token != "" && token == s.opts.Token {
+		return true
+	}
+	state := s.oauth.check(token, s.now())
 	switch {
 	case !ok || token == "":
 		writeError(w, errorf(http.StatusUnauthorized, "UNAUTHENTICATED",
 			"Credential was not sent or was of an unsupported type for this API."))
-		return false
-	case token != s.opts.Token:
+	case state == tokenExpired:
+		writeError(w, errorf(http.StatusUnauthorized, "UNAUTHENTICATED", "Token is expired."))
+	case state == tokenUnknown:
 		writeError(w, errorf(http.StatusForbidden, "PERMISSION_DENIED", "Invalid access token."))
-		return false
 	}
-	return true
+	return state == tokenValid
 }
 
 // sleepCtx waits d or until the client goes away; false means it went away.
@@ -164,20 +180,21 @@ func sleepCtx(r *http.Request, d time.Duration) bool {
 	}
 }
 
-// decodeBody reads a JSON request body into v. An empty body decodes as {}.
-func decodeBody(r *http.Request, v any) error {
-	data, err := io.ReadAll(r.Body)
+// withLocked is the prologue of the write handlers: decode the body as a JSON
+// object, then with s.mu held find the object it names (find answers the
+// service's not-found error) and run fn on it.
+func withLocked[T any](s *Server, r *http.Request, find func(compDoc) (T, error), fn func(compDoc, T) (any, error)) (any, error) {
+	doc, err := readDoc(r)
 	if err != nil {
-		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "could not read request body: %v", err)
+		return nil, err
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj, err := find(doc)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST",
-			"Invalid JSON given in the body of the request - %v", err)
-	}
-	return nil
+	return fn(doc, obj)
 }
 
 // queryInt64 reads an optional integer query parameter; absent gives def.

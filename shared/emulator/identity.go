@@ -2,14 +2,12 @@ package emulator
 
 import (
 	"net/http"
-	"strconv"
 )
 
 // identityRoutes serves SCIM Me (used by CurrentUser.Me and CurrentWorkspaceID,
-// which reads X-Databricks-Org-Id) and the discovery document newer SDKs fetch.
+// which reads X-Databricks-Org-Id); discovery and OAuth are in oauth.go.
 func (s *Server) identityRoutes() {
 	s.route(http.MethodGet, "/api/2.0/preview/scim/v2/Me", s.scimMe)
-	s.route(http.MethodGet, "/.well-known/databricks-config", s.wellKnown)
 }
 
 func (s *Server) scimMe(*http.Request) (any, error) {
@@ -25,13 +23,5 @@ func (s *Server) scimMe(*http.Request) (any, error) {
 		"groups": []map[string]any{
 			{"display": "admins", "value": "1000000000000001", "type": "direct", "$ref": "Groups/1000000000000001"},
 		},
-	}, nil
-}
-
-func (s *Server) wellKnown(*http.Request) (any, error) {
-	return map[string]any{
-		"workspace_id":  strconv.FormatInt(s.opts.WorkspaceID, 10),
-		"cloud":         "aws",
-		"oidc_endpoint": "http://" + "127.0.0.1" + "/oidc",
 	}, nil
 }

@@ -1,22 +1,18 @@
 package emulator
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/databricks/databricks-sdk-go/service/jobs"
 )
 
-// Jobs API 2.2 (reference §2.2). Settings are stored as the JSON documents the
+// Jobs API 2.2, and 2.1 which workspaces still serve (reference §2.2). Settings are stored as the JSON documents the
 // caller wrote (numbers kept as json.Number, so int64 ids beyond 2^53 survive);
 // the server defaults and read-only fields are added when a job is read
 // (jobs_defaults.go), so a value the caller set is never overwritten by one.
@@ -43,30 +39,46 @@ type job struct {
 	// acl is the access_control_list sent to jobs/create. It is not part of the
 	// settings and never read back through the Jobs API.
 	acl any
+	// queued: created through 2.2, whose jobs queue runs unless told not to;
+	// jobs created through 2.0 or 2.1 do not (jobs-api-2-2-updates).
+	queued bool
 }
+
+// jobsAPI is what differs between the versions served.
+type jobsAPI struct {
+	version string
+	// paged: tasks, job_clusters, parameters and environments come at most 100
+	// per response (2.2); 2.1 returns them whole.
+	paged bool
+}
+
+var jobsAPIs = []jobsAPI{{version: "2.1"}, {version: "2.2", paged: true}}
 
 func newJobsState() *jobsState { return &jobsState{byID: map[int64]*job{}} }
 
 func (s *Server) jobsRoutes() {
-	s.route(http.MethodGet, "/api/2.2/jobs/list", s.jobsList)
-	s.route(http.MethodGet, "/api/2.2/jobs/get", s.jobsGet)
-	s.route(http.MethodPost, "/api/2.2/jobs/create", s.jobsCreate)
-	s.route(http.MethodPost, "/api/2.2/jobs/reset", s.jobsReset)
-	s.route(http.MethodPost, "/api/2.2/jobs/update", s.jobsUpdate)
-	s.route(http.MethodPost, "/api/2.2/jobs/delete", s.jobsDelete)
+	for _, api := range jobsAPIs {
+		p := "/api/" + api.version + "/jobs/"
+		s.route(http.MethodGet, p+"list", s.jobsList(api))
+		s.route(http.MethodGet, p+"get", s.jobsGet(api))
+		s.route(http.MethodPost, p+"create", s.jobsCreate(api))
+		s.route(http.MethodPost, p+"reset", s.jobsReset)
+		s.route(http.MethodPost, p+"update", s.jobsUpdate)
+		s.route(http.MethodPost, p+"delete", s.jobsDelete)
+	}
 }
 
 // SeedJob creates a job from a jobs/create request body and returns its job_id.
 // It applies the same validation as jobs/create but bypasses HTTP, rate limits
 // and faults.
 func (s *Server) SeedJob(body []byte) (int64, error) {
-	doc, err := decodeJSONObject(body)
+	doc, err := parseDoc(body)
 	if err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.createJob(doc)
+	return s.createJob(doc, true)
 }
 
 // JobCount returns the number of jobs in the workspace.
@@ -82,45 +94,54 @@ const (
 	jobsListMaxLimit     = 100
 )
 
-// jobsGet answers one page of a Job. A missing job is 400
+// jobsGet answers a Job (in 2.2 one page of its arrays). A missing job is 400
 // INVALID_PARAMETER_VALUE "Job <id> does not exist.", which the SDK maps to
 // ErrResourceDoesNotExist on this GET.
-func (s *Server) jobsGet(r *http.Request) (any, error) {
-	id, err := queryInt64(r, "job_id", 0)
-	if err != nil {
-		return nil, err
+func (s *Server) jobsGet(api jobsAPI) handlerFunc {
+	return func(r *http.Request) (any, error) {
+		id, err := queryInt64(r, "job_id", 0)
+		if err != nil {
+			return nil, err
+		}
+		offset, err := decodeGetToken(r.URL.Query().Get("page_token"))
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		j, err := s.lookupJob(id)
+		if err != nil {
+			return nil, err
+		}
+		return j.getBody(offset, api.paged), nil
 	}
-	offset, err := decodeGetToken(r.URL.Query().Get("page_token"))
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, err := s.lookupJob(id)
-	if err != nil {
-		return nil, err
-	}
-	return j.getBody(offset), nil
 }
 
 // jobsList answers one page of jobs, most recently created first. The last
 // page omits next_page_token: the SDK pages exactly while a token is present.
-func (s *Server) jobsList(r *http.Request) (any, error) {
-	q, err := parseListQuery(r)
-	if err != nil {
-		return nil, err
+func (s *Server) jobsList(api jobsAPI) handlerFunc {
+	return func(r *http.Request) (any, error) {
+		q, err := parseListQuery(r)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.listPage(q, api.paged), nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+}
+
+// listPage is the jobs/list answer for q. Call with s.mu held.
+func (s *Server) listPage(q listQuery, paged bool) map[string]any {
 	all := s.sortedJobs(q.name)
 	lo, hi := q.window(all)
 	out := map[string]any{"has_more": hi < len(all)}
 	if lo == hi {
-		return out, nil // "jobs" is only included when there are jobs to list
+		return out // "jobs" is only included when there are jobs to list
 	}
 	page := make([]any, 0, hi-lo)
 	for _, j := range all[lo:hi] {
-		page = append(page, j.listBody(q.expandTasks))
+		page = append(page, j.listBody(q.expandTasks, paged))
 	}
 	out["jobs"] = page
 	if hi < len(all) {
@@ -129,7 +150,7 @@ func (s *Server) jobsList(r *http.Request) (any, error) {
 	if lo > 0 {
 		out["prev_page_token"] = encodeListToken(listBefore, all[lo])
 	}
-	return out, nil
+	return out
 }
 
 // listQuery is a parsed jobs/list request.
@@ -198,22 +219,25 @@ func (s *Server) sortedJobs(name string) []*job {
 }
 
 // jobsCreate answers {"job_id": N}.
-func (s *Server) jobsCreate(r *http.Request) (any, error) {
-	doc, err := readJSONObject(r)
-	if err != nil {
-		return nil, err
+func (s *Server) jobsCreate(api jobsAPI) handlerFunc {
+	return func(r *http.Request) (any, error) {
+		doc, err := readDoc(r)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		id, err := s.createJob(doc, api.paged)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"job_id": id}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.createJob(doc)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"job_id": id}, nil
 }
 
-// createJob validates and stores a jobs/create body. Call with s.mu held.
-func (s *Server) createJob(doc map[string]any) (int64, error) {
+// createJob validates and stores a jobs/create body; queued says whether runs
+// queue by default (created through 2.2). Call with s.mu held.
+func (s *Server) createJob(doc map[string]any, queued bool) (int64, error) {
 	acl := doc["access_control_list"]
 	settings := writableSettings(doc)
 	if err := checkJobSettings(settings); err != nil {
@@ -226,7 +250,7 @@ func (s *Server) createJob(doc map[string]any) (int64, error) {
 	s.jobs.seq++
 	s.jobs.byID[id] = &job{
 		id: id, seq: s.jobs.seq, created: s.now(), creator: s.opts.UserName,
-		settings: settings, acl: acl,
+		settings: settings, acl: acl, queued: queued,
 	}
 	return id, nil
 }
@@ -234,87 +258,62 @@ func (s *Server) createJob(doc map[string]any) (int64, error) {
 // jobsReset replaces a job's settings. Omitting run_as keeps the previous
 // identity: a known quirk of the real service (reference §2.2).
 func (s *Server) jobsReset(r *http.Request) (any, error) {
-	doc, err := readJSONObject(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := jobIDField(doc)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, err := s.lookupJob(id)
-	if err != nil {
-		return nil, err
-	}
-	newSettings, ok := doc["new_settings"].(map[string]any)
-	if !ok {
-		return nil, invalidParam("Missing required field: new_settings")
-	}
-	settings := writableSettings(newSettings)
-	if _, set := settings["run_as"]; !set && j.settings["run_as"] != nil {
-		settings["run_as"] = j.settings["run_as"]
-	}
-	if err := checkJobSettings(settings); err != nil {
-		return nil, err
-	}
-	j.settings = settings
-	return nil, nil
+	return withLocked(s, r, s.jobIn, func(doc compDoc, j *job) (any, error) {
+		newSettings, ok := doc["new_settings"].(map[string]any)
+		if !ok {
+			return nil, invalidParam("Missing required field: new_settings")
+		}
+		settings := writableSettings(newSettings)
+		if _, set := settings["run_as"]; !set && j.settings["run_as"] != nil {
+			settings["run_as"] = j.settings["run_as"]
+		}
+		return nil, j.setSettings(settings)
+	})
 }
 
 // jobsUpdate applies a partial update: fields_to_remove first, then
 // new_settings (top-level fields replaced, tasks and job_clusters merged by key).
 func (s *Server) jobsUpdate(r *http.Request) (any, error) {
-	doc, err := readJSONObject(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := jobIDField(doc)
-	if err != nil {
-		return nil, err
-	}
-	remove, err := stringList(doc["fields_to_remove"], "fields_to_remove")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, err := s.lookupJob(id)
-	if err != nil {
-		return nil, err
-	}
-	settings := deepCopy(j.settings).(map[string]any)
-	if err := removeJobFields(settings, remove); err != nil {
-		return nil, err
-	}
-	if newSettings, ok := doc["new_settings"].(map[string]any); ok {
-		mergeJobSettings(settings, writableSettings(newSettings))
-	}
+	return withLocked(s, r, s.jobIn, func(doc compDoc, j *job) (any, error) {
+		remove, err := stringList(doc["fields_to_remove"], "fields_to_remove")
+		if err != nil {
+			return nil, err
+		}
+		settings := cloneValue(j.settings).(map[string]any)
+		if err := removeJobFields(settings, remove); err != nil {
+			return nil, err
+		}
+		if newSettings, ok := doc["new_settings"].(map[string]any); ok {
+			mergeJobSettings(settings, writableSettings(newSettings))
+		}
+		return nil, j.setSettings(settings)
+	})
+}
+
+// setSettings validates settings and makes them the job's.
+func (j *job) setSettings(settings map[string]any) error {
 	if err := checkJobSettings(settings); err != nil {
-		return nil, err
+		return err
 	}
 	j.settings = settings
-	return nil, nil
+	return nil
 }
 
 // jobsDelete removes a job.
 func (s *Server) jobsDelete(r *http.Request) (any, error) {
-	doc, err := readJSONObject(r)
-	if err != nil {
-		return nil, err
-	}
+	return withLocked(s, r, s.jobIn, func(_ compDoc, j *job) (any, error) {
+		delete(s.jobs.byID, j.id)
+		return nil, nil
+	})
+}
+
+// jobIn finds the job a write body names by job_id.
+func (s *Server) jobIn(doc compDoc) (*job, error) {
 	id, err := jobIDField(doc)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.lookupJob(id); err != nil {
-		return nil, err
-	}
-	delete(s.jobs.byID, id)
-	return nil, nil
+	return s.lookupJob(id)
 }
 
 // lookupJob returns the job or the service's legacy not-found error: 400
@@ -333,7 +332,7 @@ func (s *Server) lookupJob(id int64) (*job, error) {
 // dropping what is not stored: access_control_list (not a setting) and format
 // ("ignored in Create/Update/Reset calls"; always MULTI_TASK on read).
 func writableSettings(doc map[string]any) map[string]any {
-	out := deepCopy(doc).(map[string]any)
+	out := cloneValue(doc).(map[string]any)
 	delete(out, "access_control_list")
 	delete(out, "format")
 	return out
@@ -405,111 +404,6 @@ func withoutKey(list any, key, value string) []any {
 	return out
 }
 
-// checkJobSettings validates settings the way create, reset and update do,
-// returning 400 INVALID_PARAMETER_VALUE naming the problem (or
-// MALFORMED_REQUEST when a field has the wrong JSON type).
-func checkJobSettings(settings map[string]any) error {
-	if err := typeCheckSettings(settings); err != nil {
-		return err
-	}
-	if settings["schedule"] != nil && settings["continuous"] != nil {
-		return invalidParam("Only one of schedule and continuous can be set on a job.")
-	}
-	if tags, _ := settings["tags"].(map[string]any); len(tags) > jobsMaxTags {
-		return invalidParam("A job can have at most %d tags, got %d.", jobsMaxTags, len(tags))
-	}
-	tasks := objectList(settings["tasks"])
-	if len(tasks) > jobsMaxTasks {
-		return invalidParam("A job can have at most %d tasks, got %d.", jobsMaxTasks, len(tasks))
-	}
-	clusters, err := uniqueKeys(objectList(settings["job_clusters"]), "job_clusters", "job_cluster_key")
-	if err != nil {
-		return err
-	}
-	keys, err := uniqueKeys(tasks, "tasks", "task_key")
-	if err != nil {
-		return err
-	}
-	return checkTaskRefs(tasks, keys, clusters)
-}
-
-// typeCheckSettings refuses settings that would not decode into the SDK's
-// JobSettings: every read must decode into the SDK's types, so a write that
-// could not be read back is rejected up front.
-func typeCheckSettings(settings map[string]any) error {
-	data, err := json.Marshal(settings)
-	if err == nil {
-		err = json.Unmarshal(data, &jobs.JobSettings{})
-	}
-	if err != nil {
-		return errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Could not parse request object: %v", err)
-	}
-	return nil
-}
-
-// uniqueKeys checks that every item has a non-empty, unique key field and
-// returns the set of keys.
-func uniqueKeys(items []map[string]any, list, field string) (map[string]bool, error) {
-	keys := map[string]bool{}
-	for i, item := range items {
-		k := strField(item, field)
-		if k == "" {
-			return nil, invalidParam("%s[%d].%s is required.", list, i, field)
-		}
-		if keys[k] {
-			return nil, invalidParam("Duplicate %s %q in %s: keys must be unique.", field, k, list)
-		}
-		keys[k] = true
-	}
-	return keys, nil
-}
-
-// checkTaskRefs checks that depends_on names tasks of this job and that
-// job_cluster_key names one of its job_clusters.
-func checkTaskRefs(tasks []map[string]any, taskKeys, clusterKeys map[string]bool) error {
-	for _, t := range tasks {
-		key := strField(t, "task_key")
-		for _, dep := range objectList(t["depends_on"]) {
-			if d := strField(dep, "task_key"); !taskKeys[d] {
-				return invalidParam("Task %s depends on task %q, which is not defined in this job.", key, d)
-			}
-		}
-		if jc := strField(t, "job_cluster_key"); jc != "" && !clusterKeys[jc] {
-			return invalidParam("Task %s refers to job cluster %q, which is not defined in job_clusters.", key, jc)
-		}
-	}
-	return nil
-}
-
-// readJSONObject reads a request body as a JSON object with numbers kept exact.
-func readJSONObject(r *http.Request) (map[string]any, error) {
-	data, err := io.ReadAll(r.Body)
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "could not read request body: %v", err)
-	}
-	return decodeJSONObject(data)
-}
-
-// decodeJSONObject decodes a JSON object using json.Number for numbers (the
-// core decodeBody would turn int64 ids beyond 2^53 into lossy float64). An
-// empty body is {}.
-func decodeJSONObject(data []byte) (map[string]any, error) {
-	doc := map[string]any{}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return doc, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, errorf(http.StatusBadRequest, "MALFORMED_REQUEST",
-			"Invalid JSON given in the body of the request - %v", err)
-	}
-	if doc == nil { // the body was "null"
-		doc = map[string]any{}
-	}
-	return doc, nil
-}
-
 // jobIDField reads the int64 job_id of a write request; absent reads as 0,
 // which then does not exist (the SDK always sends job_id, even when zero).
 func jobIDField(doc map[string]any) (int64, error) {
@@ -566,27 +460,6 @@ func strField(obj any, key string) string {
 	m, _ := obj.(map[string]any)
 	s, _ := m[key].(string)
 	return s
-}
-
-// deepCopy copies a decoded JSON value so responses, which are encoded after
-// s.mu is released, never share maps or slices with stored state.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	default:
-		return v // strings, json.Number, bools, nil: immutable
-	}
 }
 
 // Page tokens. Both are opaque to clients, as the service's are.

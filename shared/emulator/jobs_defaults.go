@@ -20,10 +20,10 @@ var jobPagedArrays = []string{"tasks", "job_clusters", "parameters", "environmen
 // defaultZoneID is the zone the service picks for a new_cluster without one.
 const defaultZoneID = "us-west-2a"
 
-// jobBody is a jobs/get Job: read-only fields plus one page (from offset) of
-// the settings arrays; next_page_token and has_more when arrays continue past
-// this page. Call with s.mu held.
-func (j *job) getBody(offset int) map[string]any {
+// getBody is a jobs/get Job: read-only fields and the settings; when paged
+// (2.2), one page (from offset) of the settings arrays, with next_page_token
+// and has_more when they continue past it. Call with s.mu held.
+func (j *job) getBody(offset int, paged bool) map[string]any {
 	settings := j.settingsOnRead()
 	out := map[string]any{
 		"job_id":            j.id,
@@ -32,7 +32,7 @@ func (j *job) getBody(offset int) map[string]any {
 		"created_time":      j.created,
 		"settings":          settings,
 	}
-	if pageArrays(settings, offset) {
+	if paged && pageArrays(settings, offset) {
 		out["next_page_token"] = encodeGetToken(offset + jobsArrayPage)
 		out["has_more"] = true
 	}
@@ -42,7 +42,7 @@ func (j *job) getBody(offset int) map[string]any {
 // listBody is a jobs/list BaseJob. Without expand_tasks the settings carry no
 // tasks or job_clusters; with it the arrays are cut at jobsArrayPage and a cut
 // job says has_more, which makes the SDK call jobs/get for exactly that job.
-func (j *job) listBody(expandTasks bool) map[string]any {
+func (j *job) listBody(expandTasks, paged bool) map[string]any {
 	settings := j.settingsOnRead()
 	if !expandTasks {
 		delete(settings, "tasks")
@@ -54,7 +54,7 @@ func (j *job) listBody(expandTasks bool) map[string]any {
 		"created_time":      j.created,
 		"settings":          settings,
 	}
-	if pageArrays(settings, 0) && expandTasks {
+	if paged && pageArrays(settings, 0) && expandTasks {
 		out["has_more"] = true
 	}
 	return out
@@ -69,8 +69,8 @@ func (j *job) runAsUserName() string {
 
 // settingsOnRead is a copy of the stored settings with the server defaults.
 func (j *job) settingsOnRead() map[string]any {
-	settings := deepCopy(j.settings).(map[string]any)
-	addJobDefaults(settings)
+	settings := cloneValue(j.settings).(map[string]any)
+	addJobDefaults(settings, j.queued)
 	return settings
 }
 
@@ -98,13 +98,14 @@ func pageArrays(settings map[string]any, offset int) bool {
 
 // addJobDefaults adds the job-level defaults and those of every task and
 // job cluster.
-func addJobDefaults(settings map[string]any) {
+func addJobDefaults(settings map[string]any, queued bool) {
 	setDefault(settings, "email_notifications", map[string]any{})
 	setDefault(settings, "webhook_notifications", map[string]any{})
 	setDefault(settings, "timeout_seconds", 0)
 	setDefault(settings, "max_concurrent_runs", 1)
-	// Jobs created through API 2.2 have queueing on unless the caller said otherwise.
-	setDefault(settings, "queue", map[string]any{"enabled": true})
+	if queued { // created through API 2.2: queueing is on unless the caller said otherwise
+		setDefault(settings, "queue", map[string]any{"enabled": true})
+	}
 	// format is ignored on write; since 2.1 it always reads MULTI_TASK.
 	settings["format"] = "MULTI_TASK"
 	source := "WORKSPACE"

@@ -3,12 +3,14 @@ package emulator
 import (
 	"math"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
 
 // limiter applies per-endpoint token buckets the way a workspace throttles: over
-// the limit, the request is answered 429 REQUEST_LIMIT_EXCEEDED at once.
+// the limit, the request is answered 429 REQUEST_LIMIT_EXCEEDED at once, with a
+// Retry-After header (whole seconds until the bucket has a token again).
 type limiter struct {
 	mu      sync.Mutex
 	buckets map[string]*rate.Limiter
@@ -33,11 +35,21 @@ func (l *limiter) set(endpoint string, rps float64) {
 	l.buckets[endpoint] = rate.NewLimiter(rate.Limit(rps), burst)
 }
 
-func (l *limiter) allow(endpoint string) bool {
+// allow takes a token for endpoint; when there is none it says how long until
+// there will be one.
+func (l *limiter) allow(endpoint string) (wait time.Duration, ok bool) {
 	l.mu.Lock()
 	b := l.buckets[endpoint]
 	l.mu.Unlock()
-	return b == nil || b.Allow()
+	if b == nil {
+		return 0, true
+	}
+	r := b.Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return d, false
+	}
+	return 0, true
 }
 
 // SetRateLimit changes one endpoint's limit ("POST /api/2.2/jobs/create") in

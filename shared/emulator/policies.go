@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -103,7 +102,7 @@ func (s *Server) policyRoutes() {
 // SeedPolicy creates a cluster policy from a policies/clusters/create request body.
 // It validates like create; errors are *apiError values with the create messages.
 func (s *Server) SeedPolicy(body []byte) (string, error) {
-	doc, err := parseCompDoc(body)
+	doc, err := parseDoc(body)
 	if err != nil {
 		return "", err
 	}
@@ -120,7 +119,7 @@ func (s *Server) PolicyCount() int {
 }
 
 func (s *Server) policiesCreate(r *http.Request) (any, error) {
-	doc, err := readCompDoc(r)
+	doc, err := readDoc(r)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +148,7 @@ func policySpecOf(doc compDoc) compDoc {
 	out := compDoc{}
 	for _, k := range policySettableKeys {
 		if v, ok := doc[k]; ok {
-			out[k] = cloneCompValue(v)
+			out[k] = cloneValue(v)
 		}
 	}
 	return out
@@ -215,21 +214,9 @@ func policyListOrder(r *http.Request) (func(a, b *policyRec) int, error) {
 }
 
 func (s *Server) policiesEdit(r *http.Request) (any, error) {
-	doc, err := readCompDoc(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := doc.str("policy_id")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.lookupPolicy(id)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.editPolicy(p, policySpecOf(doc))
+	return withLocked(s, r, s.policyIn, func(doc compDoc, p *policyRec) (any, error) {
+		return nil, s.editPolicy(p, policySpecOf(doc))
+	})
 }
 
 // editPolicy replaces every settable field of p (full replace). A default policy
@@ -257,26 +244,23 @@ func checkDefaultPolicyEdit(p *policyRec, next compDoc) error {
 }
 
 func (s *Server) policiesDelete(r *http.Request) (any, error) {
-	doc, err := readCompDoc(r)
-	if err != nil {
-		return nil, err
-	}
+	return withLocked(s, r, s.policyIn, func(_ compDoc, p *policyRec) (any, error) {
+		if p.isDefault {
+			return nil, invalidParam("Default policy %s (%s) cannot be deleted", p.id, p.name())
+		}
+		// Clusters governed by the policy keep their policy_id, as on a workspace.
+		delete(s.comp.policies, p.id)
+		return nil, nil
+	})
+}
+
+// policyIn finds the policy a write body names by policy_id.
+func (s *Server) policyIn(doc compDoc) (*policyRec, error) {
 	id, err := doc.str("policy_id")
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.lookupPolicy(id)
-	if err != nil {
-		return nil, err
-	}
-	if p.isDefault {
-		return nil, invalidParam("Default policy %s (%s) cannot be deleted", p.id, p.name())
-	}
-	// Clusters governed by the policy keep their policy_id, as on a workspace.
-	delete(s.comp.policies, id)
-	return nil, nil
+	return s.lookupPolicy(id)
 }
 
 func (s *Server) lookupPolicy(id string) (*policyRec, error) {
@@ -390,13 +374,11 @@ func policyHasDefinition(doc compDoc) bool {
 
 // parsePolicyJSON decodes a policy document (a JSON object) keeping numbers exact.
 func parsePolicyJSON(s string) (compDoc, error) {
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
 	var doc compDoc
-	if err := dec.Decode(&doc); err != nil {
+	if err := decodeJSON([]byte(s), &doc); err != nil {
 		return nil, err
 	}
-	if doc == nil || dec.More() {
+	if doc == nil {
 		return nil, errNotPolicyObject
 	}
 	return doc, nil

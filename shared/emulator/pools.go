@@ -50,7 +50,7 @@ func (s *Server) poolRoutes() {
 // SeedPool creates an instance pool from an instance-pools/create request body.
 // It validates like create; errors are *apiError values with the create messages.
 func (s *Server) SeedPool(body []byte) (string, error) {
-	doc, err := parseCompDoc(body)
+	doc, err := parseDoc(body)
 	if err != nil {
 		return "", err
 	}
@@ -67,7 +67,7 @@ func (s *Server) PoolCount() int {
 }
 
 func (s *Server) poolsCreate(r *http.Request) (any, error) {
-	doc, err := readCompDoc(r)
+	doc, err := readDoc(r)
 	if err != nil {
 		return nil, err
 	}
@@ -127,21 +127,9 @@ func (s *Server) poolsList(*http.Request) (any, error) {
 }
 
 func (s *Server) poolsEdit(r *http.Request) (any, error) {
-	doc, err := readCompDoc(r)
-	if err != nil {
-		return nil, err
-	}
-	id, err := doc.str("instance_pool_id")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.lookupPool(id)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.editPool(p, doc)
+	return withLocked(s, r, s.poolIn, func(doc compDoc, p *poolRec) (any, error) {
+		return nil, s.editPool(p, doc)
+	})
 }
 
 // editPool replaces the editable fields of p with those in doc (absent ones are
@@ -151,7 +139,7 @@ func (s *Server) editPool(p *poolRec, doc compDoc) error {
 	for _, k := range poolEditableKeys {
 		delete(next, k)
 		if v, ok := doc[k]; ok {
-			next[k] = cloneCompValue(v)
+			next[k] = cloneValue(v)
 		}
 	}
 	if err := s.validatePool(next, p.id); err != nil {
@@ -165,22 +153,20 @@ func (s *Server) editPool(p *poolRec, doc compDoc) error {
 }
 
 func (s *Server) poolsDelete(r *http.Request) (any, error) {
-	doc, err := readCompDoc(r)
-	if err != nil {
-		return nil, err
-	}
+	return withLocked(s, r, s.poolIn, func(_ compDoc, p *poolRec) (any, error) {
+		// Clusters keep their reference: a deleted pool dangles, as on a workspace.
+		delete(s.comp.pools, p.id)
+		return nil, nil
+	})
+}
+
+// poolIn finds the pool a write body names by instance_pool_id.
+func (s *Server) poolIn(doc compDoc) (*poolRec, error) {
 	id, err := doc.str("instance_pool_id")
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.lookupPool(id); err != nil {
-		return nil, err
-	}
-	// Clusters keep their reference: a deleted pool dangles, as on a workspace.
-	delete(s.comp.pools, id)
-	return nil, nil
+	return s.lookupPool(id)
 }
 
 func (s *Server) lookupPool(id string) (*poolRec, error) {

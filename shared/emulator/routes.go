@@ -8,6 +8,8 @@ func (s *Server) registerRoutes() {
 	s.clusterRoutes()
 	s.poolRoutes()
 	s.policyRoutes()
+	s.repoRoutes()
 	s.secretRoutes()
 	s.identityRoutes()
+	s.oauthRoutes()
 }

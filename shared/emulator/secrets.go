@@ -108,7 +108,7 @@ type createScopeRequest struct {
 
 func (s *Server) createSecretScope(r *http.Request) (any, error) {
 	var req createScopeRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := readJSON(r, &req); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -156,34 +156,40 @@ func (s *Server) addScope(req createScopeRequest) error {
 }
 
 func (s *Server) deleteSecretScope(r *http.Request) (any, error) {
-	var req struct {
-		Scope string `json:"scope"`
-	}
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.secr.scope(req.Scope); err != nil {
-		return nil, err
-	}
-	delete(s.secr.scopes, strings.ToLower(req.Scope))
-	return nil, nil
+	return withLocked(s, r, s.scopeIn, func(_ compDoc, sc *secretScope) (any, error) {
+		delete(s.secr.scopes, strings.ToLower(sc.name))
+		return nil, nil
+	})
 }
 
-func (s *Server) listSecrets(r *http.Request) (any, error) {
-	name := r.URL.Query().Get("scope")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(name)
+// scopeIn finds the scope a write body names by scope.
+func (s *Server) scopeIn(doc compDoc) (*secretScope, error) {
+	name, err := doc.str("scope")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[string]any, 0, len(sc.secrets))
-	for _, key := range slices.Sorted(maps.Keys(sc.secrets)) {
-		out = append(out, map[string]any{"key": key, "last_updated_timestamp": sc.secrets[key].updated})
+	return s.secr.scope(name)
+}
+
+func (s *Server) listSecrets(r *http.Request) (any, error) {
+	return s.onScope(r, func(sc *secretScope) (any, error) {
+		out := make([]map[string]any, 0, len(sc.secrets))
+		for _, key := range slices.Sorted(maps.Keys(sc.secrets)) {
+			out = append(out, map[string]any{"key": key, "last_updated_timestamp": sc.secrets[key].updated})
+		}
+		return secretList("secrets", out), nil
+	})
+}
+
+// onScope runs fn on the scope the query names, with s.mu held.
+func (s *Server) onScope(r *http.Request, fn func(*secretScope) (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sc, err := s.secr.scope(r.URL.Query().Get("scope"))
+	if err != nil {
+		return nil, err
 	}
-	return secretList("secrets", out), nil
+	return fn(sc)
 }
 
 type putSecretRequest struct {
@@ -195,7 +201,7 @@ type putSecretRequest struct {
 
 func (s *Server) putSecret(r *http.Request) (any, error) {
 	var req putSecretRequest
-	if err := decodeBody(r, &req); err != nil {
+	if err := readJSON(r, &req); err != nil {
 		return nil, err
 	}
 	value, err := req.value()
@@ -248,27 +254,17 @@ func (s *Server) storeSecret(scope, key string, value []byte) error {
 }
 
 func (s *Server) deleteSecret(r *http.Request) (any, error) {
-	var req struct {
-		Scope string `json:"scope"`
-		Key   string `json:"key"`
-	}
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(req.Scope)
-	if err != nil {
-		return nil, err
-	}
-	if sc.backend != "DATABRICKS" {
-		return nil, errorf(http.StatusBadRequest, "BAD_REQUEST", "Cannot delete secrets from Azure KeyVault-backed scope %s", sc.name)
-	}
-	if _, ok := sc.secrets[req.Key]; !ok {
-		return nil, notFound("Secret %s does not exist in scope %s!", req.Key, sc.name)
-	}
-	delete(sc.secrets, req.Key)
-	return nil, nil
+	return withLocked(s, r, s.scopeIn, func(doc compDoc, sc *secretScope) (any, error) {
+		key, _ := doc.str("key")
+		if sc.backend != "DATABRICKS" {
+			return nil, errorf(http.StatusBadRequest, "BAD_REQUEST", "Cannot delete secrets from Azure KeyVault-backed scope %s", sc.name)
+		}
+		if _, ok := sc.secrets[key]; !ok {
+			return nil, notFound("Secret %s does not exist in scope %s!", key, sc.name)
+		}
+		delete(sc.secrets, key)
+		return nil, nil
+	})
 }
 
 // getSecret is always refused: outside a notebook the service answers BAD_REQUEST
@@ -279,18 +275,13 @@ func (s *Server) getSecret(*http.Request) (any, error) {
 }
 
 func (s *Server) listSecretACLs(r *http.Request) (any, error) {
-	name := r.URL.Query().Get("scope")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(name)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, 0, len(sc.acls))
-	for _, p := range slices.Sorted(maps.Keys(sc.acls)) {
-		out = append(out, secretACLItem(p, sc.acls[p]))
-	}
-	return secretList("items", out), nil
+	return s.onScope(r, func(sc *secretScope) (any, error) {
+		out := make([]map[string]any, 0, len(sc.acls))
+		for _, p := range slices.Sorted(maps.Keys(sc.acls)) {
+			out = append(out, secretACLItem(p, sc.acls[p]))
+		}
+		return secretList("items", out), nil
+	})
 }
 
 func secretACLItem(principal, permission string) map[string]any {
@@ -298,69 +289,43 @@ func secretACLItem(principal, permission string) map[string]any {
 }
 
 func (s *Server) getSecretACL(r *http.Request) (any, error) {
-	q := r.URL.Query()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(q.Get("scope"))
-	if err != nil {
-		return nil, err
-	}
-	principal := q.Get("principal")
-	perm, ok := sc.acls[principal]
-	if !ok {
-		return nil, notFound("No ACL for principal %s on scope %s", principal, sc.name)
-	}
-	return secretACLItem(principal, perm), nil
-}
-
-type aclRequest struct {
-	Scope      string `json:"scope"`
-	Principal  string `json:"principal"`
-	Permission string `json:"permission"`
+	return s.onScope(r, func(sc *secretScope) (any, error) {
+		principal := r.URL.Query().Get("principal")
+		perm, ok := sc.acls[principal]
+		if !ok {
+			return nil, notFound("No ACL for principal %s on scope %s", principal, sc.name)
+		}
+		return secretACLItem(principal, perm), nil
+	})
 }
 
 // putSecretACL creates or overwrites the principal's ACL. The API page says both
 // "creates or overwrites" and "throws RESOURCE_ALREADY_EXISTS if a permission for
 // the principal already exists"; the emulator follows the first (an assumption).
 func (s *Server) putSecretACL(r *http.Request) (any, error) {
-	var req aclRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	switch req.Permission {
-	case "READ", "WRITE", "MANAGE":
-	default:
-		return nil, invalidParam("Invalid permission %q: must be one of READ, WRITE, MANAGE", req.Permission)
-	}
-	if req.Principal == "" {
-		return nil, invalidParam("principal is required")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(req.Scope)
-	if err != nil {
-		return nil, err
-	}
-	sc.acls[req.Principal] = req.Permission
-	return nil, nil
+	return withLocked(s, r, s.scopeIn, func(doc compDoc, sc *secretScope) (any, error) {
+		principal, _ := doc.str("principal")
+		switch perm, _ := doc.str("permission"); {
+		case perm != "READ" && perm != "WRITE" && perm != "MANAGE":
+			return nil, invalidParam("Invalid permission %q: must be one of READ, WRITE, MANAGE", perm)
+		case principal == "":
+			return nil, invalidParam("principal is required")
+		default:
+			sc.acls[principal] = perm
+		}
+		return nil, nil
+	})
 }
 
 func (s *Server) deleteSecretACL(r *http.Request) (any, error) {
-	var req aclRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, err := s.secr.scope(req.Scope)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := sc.acls[req.Principal]; !ok {
-		return nil, notFound("No ACL for principal %s on scope %s", req.Principal, sc.name)
-	}
-	delete(sc.acls, req.Principal)
-	return nil, nil
+	return withLocked(s, r, s.scopeIn, func(doc compDoc, sc *secretScope) (any, error) {
+		principal, _ := doc.str("principal")
+		if _, ok := sc.acls[principal]; !ok {
+			return nil, notFound("No ACL for principal %s on scope %s", principal, sc.name)
+		}
+		delete(sc.acls, principal)
+		return nil, nil
+	})
 }
 
 // SeedSecretScope creates a Databricks-backed scope with the given keys (values are

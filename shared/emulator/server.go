@@ -7,6 +7,7 @@
 package emulator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -25,8 +26,15 @@ const DefaultToken = "dapi-emulator-token"
 type Options struct {
 	// Addr to listen on; default "127.0.0.1:0" (a free loopback port).
 	Addr string
-	// Token is the only bearer token accepted; default DefaultToken.
+	// Token is the personal access token accepted as a bearer token; default
+	// DefaultToken. Tokens the OAuth token endpoint issued are accepted too.
 	Token string
+	// ClientID and ClientSecret are the one service principal the OAuth token
+	// endpoint knows (defaults DefaultClientID, DefaultClientSecret); the
+	// tokens it issues expire after TokenLifetime (default
+	// DefaultTokenLifetime, rounded to whole seconds, at least one).
+	ClientID, ClientSecret string
+	TokenLifetime          time.Duration
 	// WorkspaceID is returned in X-Databricks-Org-Id; default 1234567890123456.
 	WorkspaceID int64
 	// UserName is the identity behind the token (SCIM Me, creator fields).
@@ -38,8 +46,16 @@ type Options struct {
 	RateLimits map[string]float64
 	// Latency is added to every request before it is served.
 	Latency time.Duration
-	// Now is the clock for timestamps; default time.Now.
+	// Now is the clock for timestamps and state changes; default time.Now.
 	Now func() time.Time
+	// ClusterStartDelay is how long a created or started cluster stays
+	// PENDING, and an edited running one RESTARTING, before it reads RUNNING;
+	// ClusterTerminateDelay how long a terminated one stays TERMINATING. Both
+	// are measured on Now. Zero makes the transition complete by the next
+	// request, as tests want; a real cluster takes minutes to start (cmd/dbemu
+	// defaults to seconds).
+	ClusterStartDelay     time.Duration
+	ClusterTerminateDelay time.Duration
 }
 
 // DefaultRateLimits are the published per-workspace limits (reference §4):
@@ -49,6 +65,7 @@ func DefaultRateLimits() map[string]float64 {
 		"GET /api/2.0/workspace/export":  60,
 		"POST /api/2.0/workspace/import": 30,
 		"POST /api/2.2/jobs/create":      20,
+		"POST /api/2.1/jobs/create":      20,
 	}
 }
 
@@ -56,6 +73,7 @@ func DefaultRateLimits() map[string]float64 {
 type Server struct {
 	opts   Options
 	routes map[string]http.HandlerFunc
+	public map[string]bool // endpoints served without a bearer token
 
 	mu    sync.Mutex // guards all workspace state below and rng
 	rng   *rand.Rand
@@ -63,6 +81,7 @@ type Server struct {
 	jobs  *jobsState
 	comp  *computeState
 	secr  *secretsState
+	oauth *oauthState
 	count *counter
 	limit *limiter
 	fault *faults
@@ -83,6 +102,9 @@ func New(opts Options) *Server {
 	if opts.Token == "" {
 		opts.Token = DefaultToken
 	}
+	opts.ClientID = cmp.Or(opts.ClientID, DefaultClientID)
+	opts.ClientSecret = cmp.Or(opts.ClientSecret, DefaultClientSecret)
+	opts.TokenLifetime = cmp.Or(opts.TokenLifetime, DefaultTokenLifetime)
 	if opts.WorkspaceID == 0 {
 		opts.WorkspaceID = 1234567890123456
 	}
@@ -101,6 +123,8 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:   opts,
 		routes: map[string]http.HandlerFunc{},
+		public: map[string]bool{},
+		oauth:  newOAuthState(),
 		rng:    rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		count:  newCounter(),
 		limit:  newLimiter(opts.RateLimits),
@@ -144,6 +168,10 @@ func (s *Server) URL() string {
 
 // Token is the bearer token this server accepts.
 func (s *Server) Token() string { return s.opts.Token }
+
+// ClientID and ClientSecret are the OAuth service principal's credentials.
+func (s *Server) ClientID() string     { return s.opts.ClientID }
+func (s *Server) ClientSecret() string { return s.opts.ClientSecret }
 
 // WorkspaceID is the id sent in X-Databricks-Org-Id.
 func (s *Server) WorkspaceID() int64 { return s.opts.WorkspaceID }

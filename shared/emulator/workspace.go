@@ -1,10 +1,7 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"strings"
@@ -12,7 +9,8 @@ import (
 
 // Workspace API (reference §2.1): list, get-status, export, import, mkdirs and
 // delete over the tree in workspace_tree.go. Content formats (notebook source
-// header, Jupyter, HTML) are at the end of this file.
+// header, Jupyter, HTML) are in workspace_formats.go, folder archives in
+// workspace_archive.go.
 
 // wsMaxContent is the 10 MB limit on imported and exported content
 // (MAX_NOTEBOOK_SIZE_EXCEEDED). It is applied to the decoded bytes.
@@ -52,7 +50,7 @@ func (s *Server) wsListHandler(r *http.Request) (any, error) {
 		return nil, wsNotFound(p)
 	}
 	entries := []*wsNode{n}
-	if n.kind == wsDirectory {
+	if n.isFolder() {
 		entries = n.sortedChildren()
 	}
 	var out wsListResponse
@@ -89,9 +87,9 @@ type wsExportResponse struct {
 
 // wsExportHandler returns an object's content in the requested format (default
 // SOURCE), base64 in JSON or, with direct_download=true, as raw bytes.
+// A folder exports as one archive (workspace_archive.go).
 // Errors: 404 for a missing path, 400 INVALID_PARAMETER_VALUE for a format the
-// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED over 10 MB, and a 400 for
-// folder archives, which the emulator does not build.
+// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED over 10 MB.
 func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	p, err := parseWSPath(q.Get("path"))
@@ -102,11 +100,11 @@ func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, err := s.wsSnapshot(p)
+	obj, tree, err := s.wsSnapshot(p)
 	if err != nil {
 		return nil, err
 	}
-	data, fileType, err := wsRender(obj, format)
+	data, fileType, err := wsRender(obj, tree, format)
 	if err != nil {
 		return nil, err
 	}
@@ -119,16 +117,21 @@ func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	return wsExportResponse{Content: base64.StdEncoding.EncodeToString(data), FileType: fileType}, nil
 }
 
-// wsSnapshot copies what export needs out of the tree, so rendering (which may
-// be slow for large content) runs without s.mu.
-func (s *Server) wsSnapshot(p wsPath) (wsNode, error) {
+// wsSnapshot copies what export needs out of the tree, a folder's whole
+// subtree included, so rendering (which may be slow for large content) runs
+// without s.mu.
+func (s *Server) wsSnapshot(p wsPath) (wsNode, []wsEntry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.ws.lookup(p.segs)
 	if n == nil {
-		return wsNode{}, wsNotFound(p)
+		return wsNode{}, nil, wsNotFound(p)
 	}
-	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, data: n.data}, nil
+	var tree []wsEntry
+	if n.isFolder() {
+		tree = wsSubtree(n)
+	}
+	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, data: n.data}, tree, nil
 }
 
 // wsImportHandler creates or overwrites one notebook or file from a JSON body
@@ -143,6 +146,9 @@ func (s *Server) wsImportHandler(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dbc, ok := wsArchiveImport(req); ok {
+		return nil, s.wsImportArchive(req, dbc)
+	}
 	p, c, err := wsDecodeImport(req)
 	if err != nil {
 		return nil, err
@@ -155,46 +161,39 @@ func (s *Server) wsImportHandler(r *http.Request) (any, error) {
 
 // wsMkdirsHandler is "mkdir -p"; see wsState.mkdirAll for the errors.
 func (s *Server) wsMkdirsHandler(r *http.Request) (any, error) {
-	var req struct {
-		Path string `json:"path"`
-	}
-	if err := decodeBody(r, &req); err != nil {
+	return withLocked(s, r, pathIn, func(_ compDoc, p wsPath) (any, error) {
+		_, err := s.ws.mkdirAll(p.segs, s.newObjectID)
 		return nil, err
-	}
-	p, err := parseWSPath(req.Path)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, err = s.ws.mkdirAll(p.segs, s.newObjectID)
-	return nil, err
+	})
 }
 
 // wsDeleteHandler deletes one object, or a folder's subtree with recursive.
 func (s *Server) wsDeleteHandler(r *http.Request) (any, error) {
-	var req struct {
-		Path      string `json:"path"`
-		Recursive bool   `json:"recursive"`
-	}
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	p, err := parseWSPath(req.Path)
+	return withLocked(s, r, pathIn, func(doc compDoc, p wsPath) (any, error) {
+		recursive, _ := doc["recursive"].(bool)
+		return nil, s.wsDelete(p, recursive)
+	})
+}
+
+// pathIn is the workspace path a write body names.
+func pathIn(doc compDoc) (wsPath, error) {
+	raw, err := doc.str("path")
 	if err != nil {
-		return nil, err
+		return wsPath{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return nil, s.wsDelete(p, req.Recursive)
+	return parseWSPath(raw)
 }
 
 // SeedObject is one workspace object for seeding: the estate file's shape.
 type SeedObject struct {
 	Path       string `json:"path"`
-	ObjectType string `json:"object_type"`        // NOTEBOOK, DIRECTORY or FILE
+	ObjectType string `json:"object_type"`        // NOTEBOOK, DIRECTORY, FILE or REPO
 	Language   string `json:"language,omitempty"` // notebooks: PYTHON, SCALA, SQL, R
 	Content    string `json:"content,omitempty"`  // plain text (not base64)
+	// A REPO (Git folder) names its remote; see RepoSeed.
+	URL      string `json:"url,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Branch   string `json:"branch,omitempty"`
 }
 
 // SeedObject creates o (and any missing parent folders) without going through
@@ -208,6 +207,9 @@ func (s *Server) SeedObject(o SeedObject) (int64, error) {
 		return 0, err
 	}
 	kind := strings.ToUpper(o.ObjectType)
+	if kind == wsRepo {
+		return s.SeedRepo(RepoSeed{Path: o.Path, URL: o.URL, Provider: o.Provider, Branch: o.Branch})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if kind == wsDirectory {
@@ -243,7 +245,7 @@ func wsSeedContent(kind, language string, content []byte) (wsContent, error) {
 		}
 		return wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, content)}, nil
 	}
-	return wsContent{}, invalidParam("Object type %q cannot be seeded; use NOTEBOOK, DIRECTORY or FILE.", kind)
+	return wsContent{}, invalidParam("Object type %q cannot be seeded; use NOTEBOOK, DIRECTORY, FILE or REPO.", kind)
 }
 
 // WorkspaceObjectCount is how many workspace objects exist, "/" not counted
@@ -287,7 +289,7 @@ func wsReadImport(r *http.Request) (wsImportRequest, error) {
 		Language  string `json:"language"`
 		Overwrite bool   `json:"overwrite"`
 	}
-	if err := decodeBody(r, &body); err != nil {
+	if err := readJSON(r, &body); err != nil {
 		return wsImportRequest{}, err
 	}
 	data, err := wsDecodeBase64(body.Content)
@@ -378,7 +380,8 @@ func (req *wsImportRequest) setField(name string, isFile bool, data []byte) erro
 //     path otherwise.
 //   - RAW: a FILE at path.
 //   - JUPYTER: a notebook converted from .ipynb (language default PYTHON).
-//   - DBC, HTML, R_MARKDOWN: not supported by the emulator (400).
+//   - DBC: a folder archive (wsImportArchive); HTML, R_MARKDOWN: not
+//     supported by the emulator (400).
 func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
 	p, err := parseWSPath(req.Path)
 	if err != nil {
@@ -394,9 +397,6 @@ func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
 	}
 	switch format {
 	case "SOURCE":
-		if lang == "" {
-			return wsPath{}, wsContent{}, wsArchiveImport(req.Content)
-		}
 		return p, wsContent{kind: wsNotebook, language: lang, data: wsStripHeader(lang, req.Content)}, nil
 	case "AUTO":
 		return wsAutoImport(p, req.Content)
@@ -409,15 +409,36 @@ func wsDecodeImport(req wsImportRequest) (wsPath, wsContent, error) {
 	return wsPath{}, wsContent{}, wsUnsupported("importing format %s", format)
 }
 
-// wsArchiveImport answers a SOURCE import without language. The service then
-// treats content as a folder archive and, for anything that is not a zip,
-// answers with this message (databricks/cli#630). Archives themselves are not
-// unpacked by the emulator.
-func wsArchiveImport(content []byte) error {
-	if bytes.HasPrefix(content, []byte("PK\x03\x04")) {
-		return wsUnsupported("importing a folder archive")
+// wsArchiveImport says whether req imports a folder archive: format DBC, or
+// SOURCE without a language (the service then reads content as a zip,
+// databricks/cli#630); dbc says which kind.
+func wsArchiveImport(req wsImportRequest) (dbc, ok bool) {
+	switch req.Format {
+	case "DBC":
+		return true, true
+	case "", "SOURCE":
+		return false, req.Language == ""
 	}
-	return invalidParam("The zip file may not be valid or may be an unsupported version.")
+	return false, false
+}
+
+// wsImportArchive recreates an archive's folder at req.Path. DBC imports
+// cannot overwrite (reference part 2 §10.2).
+func (s *Server) wsImportArchive(req wsImportRequest, dbc bool) error {
+	p, err := parseWSPath(req.Path)
+	if err != nil {
+		return err
+	}
+	if dbc && req.Overwrite {
+		return invalidParam("Overwrite is not supported for the DBC format.")
+	}
+	entries, err := wsReadArchive(req.Content, dbc)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wsPutArchive(p, entries)
 }
 
 // wsAutoImport decides notebook or file for format AUTO.
@@ -445,238 +466,4 @@ func wsSplitExt(name string) (string, string) {
 		return name, ""
 	}
 	return name[:i], name[i:]
-}
-
-// wsRender produces an object's export in format, with its file_type.
-//   - notebooks: SOURCE and AUTO give the header line plus the stored source
-//     (so does RAW, whose meaning for notebooks is undocumented); JUPYTER an .ipynb; HTML a minimal page; DBC and R_MARKDOWN are not
-//     supported by the emulator.
-//   - files: SOURCE, AUTO and RAW give the bytes as stored (file_type is the
-//     extension); other formats are 400 INVALID_PARAMETER_VALUE.
-//   - folders: DBC, SOURCE and AUTO would be archives, which the emulator does
-//     not build (400); other formats are 400 INVALID_PARAMETER_VALUE.
-func wsRender(n wsNode, format string) ([]byte, string, error) {
-	switch n.kind {
-	case wsDirectory:
-		if format == "DBC" || format == "SOURCE" || format == "AUTO" {
-			return nil, "", wsUnsupported("exporting folder %s as a %s archive", n.path, format)
-		}
-		return nil, "", invalidParam("Exporting a folder is only supported for the DBC, SOURCE and AUTO formats.")
-	case wsFile:
-		if format == "SOURCE" || format == "AUTO" || format == "RAW" {
-			_, ext := wsSplitExt(n.name)
-			return n.data, strings.TrimPrefix(ext, "."), nil
-		}
-		return nil, "", invalidParam("Export format %s is not supported for workspace files (%s).", format, n.path)
-	}
-	return wsRenderNotebook(n, format)
-}
-
-func wsRenderNotebook(n wsNode, format string) ([]byte, string, error) {
-	switch format {
-	case "SOURCE", "AUTO", "RAW":
-		return wsWithHeader(n.language, n.data), wsLanguages[n.language].fileType, nil
-	case "JUPYTER":
-		data, err := wsToJupyter(n.name, n.language, n.data)
-		return data, "ipynb", err
-	case "HTML":
-		return wsToHTML(n.name, wsWithHeader(n.language, n.data)), "html", nil
-	}
-	return nil, "", wsUnsupported("exporting notebooks as %s", format)
-}
-
-// wsUnsupported is a clear 400 for a documented feature the emulator leaves out.
-func wsUnsupported(format string, args ...any) error {
-	e := errorf(http.StatusBadRequest, "BAD_REQUEST", format, args...)
-	e.Message = "The Databricks emulator does not support " + e.Message + "."
-	return e
-}
-
-// wsLanguage is what the service needs to know about a notebook language.
-type wsLanguage struct {
-	comment  string // line comment that prefixes the header and MAGIC lines
-	fileType string // export file_type of SOURCE
-}
-
-var wsLanguages = map[string]wsLanguage{
-	"PYTHON": {comment: "#", fileType: "py"},
-	"SCALA":  {comment: "//", fileType: "scala"},
-	"SQL":    {comment: "--", fileType: "sql"},
-	"R":      {comment: "#", fileType: "r"},
-}
-
-// wsExtLanguages maps the (lower-cased) extensions AUTO recognises as notebooks.
-var wsExtLanguages = map[string]string{".py": "PYTHON", ".scala": "SCALA", ".sql": "SQL", ".r": "R"}
-
-var (
-	wsImportFormats = []string{"AUTO", "DBC", "HTML", "JUPYTER", "RAW", "R_MARKDOWN", "SOURCE"}
-	wsExportFormats = wsImportFormats
-)
-
-// wsFormat validates a format (case sensitive, as documented); "" is SOURCE.
-func wsFormat(format string, known []string) (string, error) {
-	if format == "" {
-		return "SOURCE", nil
-	}
-	for _, k := range known {
-		if k == format {
-			return format, nil
-		}
-	}
-	return "", invalidParam("Invalid format: %s. Supported formats are %s.", format, strings.Join(known, ", "))
-}
-
-// wsHeader is the first line of a SOURCE export: "# Databricks notebook source"
-// for Python and R, "// ..." for Scala, "-- ..." for SQL.
-func wsHeader(lang string) string {
-	return wsLanguages[lang].comment + " Databricks notebook source"
-}
-
-// wsHasHeader reports whether content's first line is lang's header.
-func wsHasHeader(lang string, content []byte) bool {
-	first, _, _ := bytes.Cut(content, []byte("\n"))
-	return string(bytes.TrimRight(first, " \r")) == wsHeader(lang)
-}
-
-// wsStripHeader drops a leading header line, as the service does when it parses
-// a SOURCE import: an export then carries the header exactly once, so
-// "header\nbody" round-trips byte for byte and plain "body" exports as
-// "header\nbody" (SDK integration tests TestAccWorkspaceIntegration and
-// TestAccWorkspaceUploadNotebookWithFileExtensionNoTranspile).
-func wsStripHeader(lang string, content []byte) []byte {
-	if !wsHasHeader(lang, content) {
-		return content
-	}
-	_, rest, _ := bytes.Cut(content, []byte("\n"))
-	return rest
-}
-
-// wsWithHeader is the SOURCE form of a stored notebook.
-func wsWithHeader(lang string, body []byte) []byte {
-	out := make([]byte, 0, len(wsHeader(lang))+1+len(body))
-	out = append(out, wsHeader(lang)...)
-	out = append(out, '\n')
-	return append(out, body...)
-}
-
-// wsCommandSep separates cells in notebook source.
-func wsCommandSep(lang string) string {
-	return "\n\n" + wsLanguages[lang].comment + " COMMAND ----------\n\n"
-}
-
-// wsMagicPrefix starts the lines of a %md (or other magic) cell in source form.
-func wsMagicPrefix(lang string) string { return wsLanguages[lang].comment + " MAGIC" }
-
-// wsIpynb is the part of a Jupyter document an import reads.
-type wsIpynb struct {
-	Cells []struct {
-		CellType string          `json:"cell_type"`
-		Source   json.RawMessage `json:"source"`
-	} `json:"cells"`
-}
-
-// wsFromJupyter converts an .ipynb document into a notebook: code cells become
-// source cells, markdown cells "%md" MAGIC cells. Language defaults to PYTHON
-// (Jupyter notebooks report PYTHON). A document without a cells array is
-// 400 INVALID_PARAMETER_VALUE.
-func wsFromJupyter(content []byte, lang string) (wsContent, error) {
-	if lang == "" {
-		lang = "PYTHON"
-	}
-	var nb wsIpynb
-	if err := json.Unmarshal(content, &nb); err != nil || nb.Cells == nil {
-		return wsContent{}, invalidParam("Unable to parse the content as a Jupyter notebook.")
-	}
-	cells := make([]string, 0, len(nb.Cells))
-	for _, c := range nb.Cells {
-		src := wsCellSource(c.Source)
-		if c.CellType == "markdown" {
-			src = wsMagic(lang, "%md\n"+src)
-		}
-		cells = append(cells, src)
-	}
-	return wsContent{kind: wsNotebook, language: lang, data: []byte(strings.Join(cells, wsCommandSep(lang)))}, nil
-}
-
-// wsCellSource reads a cell's source, which nbformat allows as a string or a
-// list of lines.
-func wsCellSource(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var lines []string
-	_ = json.Unmarshal(raw, &lines)
-	return strings.Join(lines, "")
-}
-
-// wsMagic prefixes every line of text with the MAGIC comment.
-func wsMagic(lang, text string) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(wsMagicPrefix(lang)+" "+l, " ")
-	}
-	return strings.Join(lines, "\n")
-}
-
-// wsToJupyter converts a stored notebook into an nbformat 4 document.
-func wsToJupyter(name, lang string, body []byte) ([]byte, error) {
-	var cells []map[string]any
-	for _, src := range strings.Split(string(body), wsCommandSep(lang)) {
-		cells = append(cells, wsJupyterCell(lang, src))
-	}
-	return json.Marshal(map[string]any{
-		"cells": cells,
-		"metadata": map[string]any{
-			"application/vnd.databricks.v1+notebook": map[string]any{
-				"language": strings.ToLower(lang), "notebookName": name,
-			},
-			"language_info": map[string]any{"name": strings.ToLower(lang)},
-		},
-		"nbformat":       4,
-		"nbformat_minor": 0,
-	})
-}
-
-// wsJupyterCell turns one source cell into a code or (for %md) markdown cell.
-func wsJupyterCell(lang, src string) map[string]any {
-	lines := strings.Split(src, "\n")
-	if !strings.HasPrefix(lines[0], wsMagicPrefix(lang)+" %md") {
-		return map[string]any{"cell_type": "code", "execution_count": nil, "metadata": map[string]any{},
-			"outputs": []any{}, "source": wsSplitLines(src)}
-	}
-	for i, l := range lines {
-		l = strings.TrimPrefix(l, wsMagicPrefix(lang))
-		lines[i] = strings.TrimPrefix(l, " ")
-	}
-	lines[0] = strings.TrimSpace(strings.TrimPrefix(lines[0], "%md"))
-	if lines[0] == "" {
-		lines = lines[1:]
-	}
-	return map[string]any{"cell_type": "markdown", "metadata": map[string]any{},
-		"source": wsSplitLines(strings.Join(lines, "\n"))}
-}
-
-// wsSplitLines is nbformat's list-of-lines form: every line but the last keeps
-// its newline.
-func wsSplitLines(s string) []string {
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
-
-// wsToHTML is a minimal HTML export: the notebook's source in a page. Real
-// exports embed the notebook model for the Databricks viewer; nothing in the
-// API reads it back, so the emulator keeps the page simple.
-func wsToHTML(name string, source []byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n")
-	b.WriteString("<meta name=\"databricks-html-version\" content=\"1\">\n<title>")
-	b.WriteString(html.EscapeString(name))
-	b.WriteString(" - Databricks</title>\n</head>\n<body>\n<pre>")
-	b.WriteString(html.EscapeString(string(source)))
-	b.WriteString("</pre>\n</body>\n</html>\n")
-	return b.Bytes()
 }

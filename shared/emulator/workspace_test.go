@@ -608,13 +608,13 @@ func TestWorkspaceJupyterRoundTrip(t *testing.T) {
 	}
 }
 
-// Folder exports are refused with a 400 (the emulator builds no archives), and
-// files cannot be exported as notebook formats.
+// A folder cannot be exported as a single-notebook format, nor a file as a
+// notebook format: 400.
 func TestWorkspaceExportUnsupported(t *testing.T) {
 	_, w := wsStart(t)
 	wsImport(t, w, workspace.Import{Path: wsHome + "/f.txt", Format: workspace.ImportFormatAuto, Content: b64("x")})
 	for path, format := range map[string]workspace.ExportFormat{
-		wsHome:            workspace.ExportFormatSource,
+		wsHome:            workspace.ExportFormatJupyter,
 		"/Shared":         workspace.ExportFormatHtml,
 		wsHome + "/f.txt": workspace.ExportFormatJupyter,
 	} {

@@ -12,6 +12,7 @@ const (
 	wsDirectory = "DIRECTORY"
 	wsNotebook  = "NOTEBOOK"
 	wsFile      = "FILE"
+	wsRepo      = "REPO" // a Git folder: a folder bound to a remote (repos.go)
 )
 
 // wsMount is the FUSE-style prefix the service accepts as an alias of the
@@ -23,7 +24,7 @@ const wsMount = "Workspace"
 type wsNode struct {
 	name     string
 	path     string // canonical ("/Users/a b/x"), without the /Workspace mount
-	kind     string // wsDirectory, wsNotebook or wsFile
+	kind     string // wsDirectory, wsRepo, wsNotebook or wsFile
 	language string // notebooks only
 	id       int64
 	created  int64 // epoch ms; notebooks and files only
@@ -33,8 +34,12 @@ type wsNode struct {
 	// so a handler may keep reading it after releasing s.mu.
 	data     []byte
 	parent   *wsNode
-	children map[string]*wsNode // directories only
+	children map[string]*wsNode // folders (directories and repos) only
+	repo     *repoInfo          // repos only
 }
+
+// isFolder reports whether n holds other objects: a directory or a repo.
+func (n *wsNode) isFolder() bool { return n.children != nil }
 
 // wsState is the workspace object tree (notebooks, directories, files).
 type wsState struct {
@@ -157,7 +162,7 @@ func wsNotFound(p wsPath) error {
 func (ws *wsState) lookup(segs []string) *wsNode {
 	n := ws.root
 	for _, seg := range segs {
-		if n.kind != wsDirectory {
+		if !n.isFolder() {
 			return nil
 		}
 		if n = n.children[seg]; n == nil {
@@ -179,7 +184,7 @@ func (ws *wsState) mkdirAll(segs []string, newID func() int64) (*wsNode, error) 
 				id: newID(), children: map[string]*wsNode{}}
 			ws.insert(n, child)
 		}
-		if child.kind != wsDirectory {
+		if !child.isFolder() {
 			// Verbatim shape of a real answer (databrickslabs/dbx#613): the node
 			// name runs straight into "already exists", without a space.
 			return nil, alreadyExists("%salready exists and it is not a folder", child.path)
@@ -279,7 +284,7 @@ func (n *wsNode) info(p wsPath) wsObjectInfo {
 		ObjectID:   n.id,
 		ResourceID: strconv.FormatInt(n.id, 10),
 	}
-	if n.kind == wsDirectory {
+	if n.isFolder() {
 		return o
 	}
 	created, modified := n.created, n.modified
@@ -309,7 +314,7 @@ func (s *Server) wsPut(p wsPath, c wsContent, overwrite bool) (*wsNode, error) {
 		return nil, alreadyExists("Node named '%s' already exists", p.echo("/"))
 	}
 	dir := s.ws.lookup(p.parent().segs)
-	if dir == nil || dir.kind != wsDirectory {
+	if dir == nil || !dir.isFolder() {
 		// The import API never creates parents (databricks/cli PR #5763).
 		return nil, notFound("The parent folder (%s) does not exist.", p.echo(p.parent().canonical()))
 	}

@@ -16,6 +16,9 @@ import (
 // Start serves a new emulated workspace on a free loopback port, stops it when the
 // test ends, and returns it with a WorkspaceClient built from an explicit config
 // (so no DATABRICKS_* variable or profile can leak in) with a short retry budget.
+// Unless opts sets cluster delays, cluster state changes complete by the next
+// request, which keeps suites fast; a test that needs to see PENDING or
+// TERMINATING sets the delays and a clock it moves (Options.Now).
 func Start(t testing.TB, opts emulator.Options) (*emulator.Server, *databricks.WorkspaceClient) {
 	t.Helper()
 	srv := emulator.New(opts)

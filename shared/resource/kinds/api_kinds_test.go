@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/apierr"
@@ -421,7 +423,11 @@ func TestPolicyListBuiltinAndFamily(t *testing.T) {
 // A new DR cluster is terminated at once and pinned; while it is still
 // terminating an edit fails with ErrInvalidState, which the engine retries.
 func TestClusterAfterCreateTerminatesAndPins(t *testing.T) {
-	_, w, ws := apiTestStart(t)
+	// Termination takes a minute on this workspace's clock, which the test moves.
+	var skew atomic.Int64
+	srv, w := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}, ClusterTerminateDelay: time.Minute,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	ws := emutest.Workspace(t, srv, "source")
 	ctx := context.Background()
 	k := &clusterKind{}
 	want := resource.Object{Kind: Cluster, Key: "src-1", Doc: contractDoc(t,
@@ -437,6 +443,7 @@ func TestClusterAfterCreateTerminatesAndPins(t *testing.T) {
 	if !errors.Is(err, apierr.ErrInvalidState) || !strings.Contains(err.Error(), applied.ID) {
 		t.Fatalf("edit while terminating: err = %v, want ErrInvalidState naming the cluster", err)
 	}
+	skew.Store(int64(time.Minute))
 	pinned, err := w.Clusters.ListAll(ctx, compute.ListClustersRequest{FilterBy: &compute.ListClustersFilterBy{IsPinned: true}})
 	if err != nil {
 		t.Fatal(err)

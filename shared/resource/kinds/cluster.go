@@ -223,20 +223,20 @@ func (*clusterKind) Update(ctx context.Context, ws resource.Workspace, id string
 }
 
 // Delete implements resource.Kind with clusters/permanent-delete: the DR copy
-// of a deleted cluster is removed, not merely terminated. A missing cluster is
-// not an error.
+// of a deleted cluster is removed, not merely terminated. DR clusters are
+// pinned, and the service refuses to delete a pinned cluster ("Please ask an
+// admin to unpin the cluster first"), so the cluster is unpinned first; a
+// failed unpin fails the delete. A missing cluster is not an error.
 func (*clusterKind) Delete(ctx context.Context, ws resource.Workspace, id string) error {
 	w, err := apiClient(ws)
 	if err != nil {
 		return err
 	}
-	err = apiDeleteGone(
-		func() error { return w.Clusters.PermanentDeleteByClusterId(ctx, id) },
-		func() error { _, err := w.Clusters.GetByClusterId(ctx, id); return err })
-	if err != nil {
-		return err
+	exists := func() error { _, err := w.Clusters.GetByClusterId(ctx, id); return err }
+	if err := apiDeleteGone(func() error { return w.Clusters.UnpinByClusterId(ctx, id) }, exists); err != nil {
+		return fmt.Errorf("unpin before delete: %w", err)
 	}
-	return nil
+	return apiDeleteGone(func() error { return w.Clusters.PermanentDeleteByClusterId(ctx, id) }, exists)
 }
 
 // AfterCreate implements resource.Finisher: with p.TerminateClusters the new
