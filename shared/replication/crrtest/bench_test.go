@@ -3,6 +3,7 @@ package crrtest_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +105,32 @@ func TestReplicatorStatuses(t *testing.T) {
 	for _, key := range []string{"tables/bad", "tables/kms", "logs/x"} {
 		if _, err := dr.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("dr-bucket"), Key: aws.String(key)}); err == nil {
 			t.Errorf("%s reached DR", key)
+		}
+	}
+}
+
+// A multipart object reports S3's multipart ETag in listings and HEAD, and
+// its replica keeps it, as S3 replication does.
+func TestMultipartETag(t *testing.T) {
+	t.Parallel()
+	b := crrtest.New(t, crrtest.Options{})
+	b.Bucket(t, "src-bucket", crrtest.SourceRegion, true)
+	b.Bucket(t, "dr-bucket", crrtest.TargetRegion, true)
+	b.PutReplication(t, "src-bucket", crrtest.Rule("all", "", "dr-bucket"))
+	b.PutMultipart(t, "src-bucket", "big")
+	b.Replicate()
+	for _, c := range []struct{ region, bucket string }{{crrtest.SourceRegion, "src-bucket"}, {crrtest.TargetRegion, "dr-bucket"}} {
+		api := b.Client(t, c.region)
+		head, err := api.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(c.bucket), Key: aws.String("big")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := api.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(c.bucket)})
+		if err != nil || len(list.Contents) != 1 {
+			t.Fatalf("list %s: %+v, %v", c.bucket, list, err)
+		}
+		if h, l := aws.ToString(head.ETag), aws.ToString(list.Contents[0].ETag); !strings.HasSuffix(h, `-2"`) || h != l {
+			t.Errorf("%s: HEAD ETag %s, listed %s; want the same multipart ETag", c.bucket, h, l)
 		}
 	}
 }

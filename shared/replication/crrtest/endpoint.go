@@ -36,13 +36,15 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.svc.fake.ServeHTTP(w, r)
 	case "PutObject", "CopyObject", "CreateMultipartUpload":
 		e.svc.applyDefaultEncryption(r, bucket)
-		e.svc.afterSuccess(w, r, func() { e.svc.written(bucket, key) }, op != "CreateMultipartUpload")
+		e.svc.afterSuccess(w, r, func() { e.svc.written(bucket, key, "") }, op != "CreateMultipartUpload")
 	case "CompleteMultipartUpload":
-		e.svc.afterSuccess(w, r, func() { e.svc.written(bucket, key) }, true)
+		e.svc.completeMultipart(w, r, bucket, key)
 	case "DeleteObject":
 		e.svc.afterSuccess(w, r, func() { e.svc.deleted(bucket, key) }, true)
 	case "HeadObject", "GetObject":
-		e.svc.fake.ServeHTTP(newStatusWriter(w, e.svc.statusOf(bucket, key)), r)
+		e.svc.serveObject(w, r, bucket, key)
+	case "ListObjectsV2", "ListObjects":
+		e.svc.serveListing(w, r, bucket)
 	default:
 		e.svc.fake.ServeHTTP(w, r)
 	}
@@ -56,6 +58,20 @@ func (s *service) afterSuccess(w http.ResponseWriter, r *http.Request, then func
 	if react && rec.code < 300 {
 		then()
 	}
+}
+
+// completeMultipart completes an upload and records its multipart ETag.
+func (s *service) completeMultipart(w http.ResponseWriter, r *http.Request, bucket, key string) {
+	body, err := readBody(r)
+	etag := ""
+	if err == nil {
+		etag, err = multipartETag(body)
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "MalformedXML", err.Error(), bucket)
+		return
+	}
+	s.afterSuccess(w, r, func() { s.written(bucket, key, etag) }, true)
 }
 
 // splitPath splits a path-style URL path into bucket and key.
@@ -128,26 +144,5 @@ type codeWriter struct {
 
 func (w *codeWriter) WriteHeader(code int) {
 	w.code = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// statusWriter adds x-amz-replication-status to a successful HEAD or GET,
-// and nowhere else. The header is set up front because a HEAD that succeeds
-// may never call WriteHeader (net/http sends the 200 itself).
-type statusWriter struct {
-	http.ResponseWriter
-}
-
-func newStatusWriter(w http.ResponseWriter, status string) *statusWriter {
-	if status != "" {
-		w.Header().Set(headerReplStatus, status)
-	}
-	return &statusWriter{ResponseWriter: w}
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if code >= 300 {
-		w.Header().Del(headerReplStatus)
-	}
 	w.ResponseWriter.WriteHeader(code)
 }

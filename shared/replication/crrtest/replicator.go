@@ -100,6 +100,7 @@ func (s *service) replicateObject(t task) {
 		return
 	}
 	s.setStatus(dst, t.key, StatusReplica)
+	s.setETag(dst, t.key, s.etagOf(t.bucket, t.key)) // S3 keeps the source's ETag on the copy
 	if s.statusOf(t.bucket, t.key) == StatusPending {
 		s.setStatus(t.bucket, t.key, StatusCompleted)
 	}
@@ -110,5 +111,6 @@ func (s *service) replicateDelete(t task) {
 	dst, _ := bucketOfARN(t.rule.Destination.Bucket)
 	if _, err := s.backend.DeleteObject(dst, t.key); err == nil {
 		s.setStatus(dst, t.key, "")
+		s.setETag(dst, t.key, "")
 	}
 }

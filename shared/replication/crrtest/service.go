@@ -36,6 +36,7 @@ type service struct {
 	replication map[string]storedReplication
 	encryption  map[string]storedEncryption
 	status      map[objectRef]string
+	etags       map[objectRef]string // multipart ETags, unquoted
 	requests    map[string]int64
 	repl        *replicator
 }
@@ -60,7 +61,7 @@ func newService(clock *Clock, repl *replicator) *service {
 	return &service{
 		backend: backend, fake: fake.Server(), clock: clock, repl: repl,
 		regions: map[string]string{}, replication: map[string]storedReplication{},
-		encryption: map[string]storedEncryption{}, status: map[objectRef]string{},
+		encryption: map[string]storedEncryption{}, status: map[objectRef]string{}, etags: map[objectRef]string{},
 		requests: map[string]int64{},
 	}
 }
@@ -117,12 +118,14 @@ func (s *service) exists(bucket string) bool {
 	return err == nil && ok
 }
 
-// written reacts to a new current version of key, as S3 replication does at
-// write time: an object a rule selects, and that the rule may replicate
-// (SSE-KMS only with the rule's opt-in), becomes PENDING and is queued; any
-// other object has no status (not eligible), including a write straight
-// into a destination bucket.
-func (s *service) written(bucket, key string) {
+// written reacts to a new current version of key (etag: its multipart
+// ETag, "" for a plain one), as S3 replication does at write time: an
+// object a rule selects, and that the rule may replicate (SSE-KMS only with
+// the rule's opt-in), becomes PENDING and is queued; any other object has
+// no status (not eligible), including a write straight into a destination
+// bucket.
+func (s *service) written(bucket, key, etag string) {
+	s.setETag(bucket, key, etag)
 	cfg := s.replicationOf(bucket)
 	if cfg == nil || !s.versioned(bucket) {
 		s.setStatus(bucket, key, "")
@@ -141,6 +144,7 @@ func (s *service) written(bucket, key string) {
 // says so (V1 rules, or V2 with DeleteMarkerReplication enabled).
 func (s *service) deleted(bucket, key string) {
 	s.setStatus(bucket, key, "")
+	s.setETag(bucket, key, "")
 	cfg := s.replicationOf(bucket)
 	if cfg == nil {
 		return
@@ -169,7 +173,7 @@ func (s *service) putObject(bucket, key string, body []byte, meta map[string]str
 	if _, err := s.backend.PutObject(bucket, key, m, bytes.NewReader(body), int64(len(body)), nil); err != nil {
 		return fmt.Errorf("crrtest: put s3://%s/%s: %w", bucket, key, err)
 	}
-	s.written(bucket, key)
+	s.written(bucket, key, "")
 	return nil
 }
 

@@ -88,3 +88,29 @@ func KMS(key string) func(*s3.PutObjectInput) {
 		in.SSEKMSKeyId = aws.String(key)
 	}
 }
+
+// PutMultipart writes key as a two-part multipart upload (5 MiB and 1 KiB)
+// through the SDK, so its ETag is the "<md5 of md5s>-2" form.
+func (b *Bench) PutMultipart(t testing.TB, bucket, key string) {
+	t.Helper()
+	ctx := context.Background()
+	c := b.Client(t, b.svc.regionOf(bucket))
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		t.Fatalf("create multipart upload s3://%s/%s: %v", bucket, key, err)
+	}
+	var parts []types.CompletedPart
+	for i, size := range []int{5 << 20, 1 << 10} {
+		n := int32(i + 1)
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: &bucket, Key: &key, UploadId: up.UploadId,
+			PartNumber: &n, Body: strings.NewReader(strings.Repeat("x", size))})
+		if err != nil {
+			t.Fatalf("upload part %d: %v", n, err)
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: &n})
+	}
+	if _, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatalf("complete multipart upload s3://%s/%s: %v", bucket, key, err)
+	}
+}
