@@ -66,17 +66,10 @@ func (w *walk) different(u *unit, s entry, detail string) {
 }
 
 // missing classifies a source object absent from DR by its age, and probes
-// its replication status while the budget lasts.
+// its replication status while the budget lasts. The probe comes first, so
+// a probe cut short leaves the tally as it was.
 func (w *walk) missing(ctx context.Context, u *unit, s entry) error {
-	class := ClassInFlight
-	if w.now.Sub(s.modified) > w.pair.RPO {
-		class = ClassMissing
-		u.tally.Missing++
-	} else {
-		u.tally.InFlight++
-	}
-	u.tally.unreplicated(s.modified)
-	o := w.object(s, class, "")
+	o := w.object(s, ClassInFlight, "")
 	if w.spend() {
 		status, detail, err := w.status(ctx, s.name)
 		if err != nil {
@@ -85,7 +78,14 @@ func (w *walk) missing(ctx context.Context, u *unit, s entry) error {
 		o.ReplicationStatus, o.Detail = status, detail
 		u.tally.countStatus(status)
 	}
-	if class == ClassMissing || o.ReplicationStatus == StatusFailed {
+	if w.now.Sub(s.modified) > w.pair.RPO {
+		o.Class = ClassMissing
+		u.tally.Missing++
+	} else {
+		u.tally.InFlight++
+	}
+	u.tally.unreplicated(s.modified)
+	if o.Class == ClassMissing || o.ReplicationStatus == StatusFailed {
 		u.tally.sample(o, w.c.opts.SampleSize)
 	}
 	return nil

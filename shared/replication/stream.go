@@ -29,6 +29,7 @@ type page struct {
 // stream reads one listing in key order while the next page is fetched:
 // a goroutine pages through ListObjectsV2 one page ahead of the reader.
 type stream struct {
+	ctx   context.Context
 	pages <-chan page
 	cur   []entry
 	err   error
@@ -53,7 +54,7 @@ const delimiter = "/"
 func (l listing) open(ctx context.Context) *stream {
 	ch := make(chan page, 1)
 	go l.run(ctx, ch)
-	return &stream{pages: ch}
+	return &stream{ctx: ctx, pages: ch}
 }
 
 func (l listing) run(ctx context.Context, ch chan<- page) {
@@ -124,7 +125,9 @@ func (s *stream) peek() (entry, bool) {
 		p, ok := <-s.pages
 		switch {
 		case !ok:
-			s.done = true
+			// A listing cut short by ctx closes without an error page: that
+			// is not the end of the listing.
+			s.err, s.done = s.ctx.Err(), true
 		case p.err != nil:
 			s.err, s.done = p.err, true
 		default:

@@ -185,9 +185,11 @@ func (w *walk) step(ctx context.Context, u *unit, s, t entry, sok, tok bool, src
 		dir(s.name)
 		return nil
 	}
-	err := w.compare(ctx, u, s, t)
+	if err := w.compare(ctx, u, s, t); err != nil {
+		return err
+	}
 	u.last = s.name
-	return err
+	return nil
 }
 
 // one handles a name present on one side only: a prefix becomes a unit, an
@@ -197,9 +199,11 @@ func (w *walk) one(ctx context.Context, u *unit, e entry, dir func(string), clas
 		dir(e.name)
 		return nil
 	}
-	err := classify(ctx, u, e)
+	if err := classify(ctx, u, e); err != nil {
+		return err
+	}
 	u.last = e.name
-	return err
+	return nil
 }
 
 func firstErr(errs ...error) error {
