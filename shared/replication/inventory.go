@@ -66,6 +66,9 @@ func (c *Checker) inventory(ctx context.Context, p Pair, from *Progress) (Tally,
 	t := from.Tally
 	dest := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::")
 	for ; from.FilesDone < len(m.Files); from.FilesDone++ {
+		if err := ctx.Err(); err != nil {
+			return t, err
+		}
 		ft, err := r.file(ctx, api, dest, m.Files[from.FilesDone].Key)
 		if err != nil {
 			return t, err

@@ -60,8 +60,8 @@ func TestInventoryMode(t *testing.T) {
 	}
 }
 
-// stopOnGet cancels the check once the n-th object (manifest or data file)
-// has been read.
+// stopOnGet cancels the check as it asks for the n-th object (manifest or
+// data file), so that read fails as at a deadline.
 type stopOnGet struct {
 	replication.API
 	n      int64
@@ -70,11 +70,10 @@ type stopOnGet struct {
 }
 
 func (s stopOnGet) GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
-	out, err := s.API.GetObject(ctx, in, optFns...)
 	if s.calls.Add(1) == s.n {
 		s.cancel()
 	}
-	return out, err
+	return s.API.GetObject(ctx, in, optFns...)
 }
 
 // An inventory check stopped after a data file continues with the next one
@@ -85,7 +84,7 @@ func TestInventoryResumesByFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := &atomic.Int64{}
 	clients := func(region string) replication.API {
-		return stopOnGet{API: f.clients()(region), n: 3, calls: calls, cancel: cancel} // the manifest, file 1, then stop while reading file 2
+		return stopOnGet{API: f.clients()(region), n: 3, calls: calls, cancel: cancel} // the manifest, file 1, then stop at file 2
 	}
 	first, err := replication.New(clients, f.opts).Check(ctx, f.pair, nil)
 	cancel()
