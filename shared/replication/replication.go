@@ -32,19 +32,24 @@ import (
 	"github.com/drsync/drsync/shared/config"
 )
 
-// Location is s3://Bucket/Prefix.
+// Location is s3://Bucket/Prefix. Prefix is a folder: empty, or ending
+// in "/".
 type Location struct {
 	Bucket string
 	Prefix string
 }
 
-// ParseLocation reads s3://bucket[/prefix]. Errors: another scheme, no
-// bucket.
+// ParseLocation reads s3://bucket[/prefix]; the prefix names a folder, so
+// s3://b/tables is s3://b/tables/ (not tables2/). Errors: another scheme,
+// no bucket.
 func ParseLocation(s string) (Location, error) {
 	rest, ok := strings.CutPrefix(s, "s3://")
 	bucket, prefix, _ := strings.Cut(rest, "/")
 	if !ok || bucket == "" {
 		return Location{}, fmt.Errorf("want s3://bucket or s3://bucket/prefix, got %q", s)
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
 	}
 	return Location{Bucket: bucket, Prefix: prefix}, nil
 }
