@@ -2,12 +2,10 @@ package replication
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -16,7 +14,7 @@ import (
 type API interface {
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
-	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, optFns ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
 	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, optFns ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
 	GetBucketReplication(ctx context.Context, in *s3.GetBucketReplicationInput, optFns ...func(*s3.Options)) (*s3.GetBucketReplicationOutput, error)
 	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
@@ -53,9 +51,10 @@ func ClientsFor(cfg aws.Config, pathStyle bool) Clients {
 	}
 }
 
-// regionOf returns bucket's region, from HeadBucket on the default client.
-// S3 names the region in x-amz-bucket-region even when it refuses the call
-// for being sent to the wrong region (301), so that answer counts too.
+// regionOf returns bucket's region from GetBucketLocation on the default
+// client, which S3 answers for a bucket of any region (HeadBucket would
+// need s3:ListBucket without the prefix condition the stack grants it
+// with). An empty constraint is us-east-1, "EU" the old name of eu-west-1.
 // Errors: the bucket does not exist or cannot be reached.
 func (c *Checker) regionOf(ctx context.Context, bucket string) (string, error) {
 	c.mu.Lock()
@@ -64,28 +63,20 @@ func (c *Checker) regionOf(ctx context.Context, bucket string) (string, error) {
 	if ok {
 		return region, nil
 	}
-	out, err := c.clients("").HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket})
-	switch {
-	case err == nil:
-		region = aws.ToString(out.BucketRegion)
-	case regionHeader(err) != "":
-		region = regionHeader(err)
-	default:
-		return "", fmt.Errorf("head bucket %s: %w", bucket, err)
+	out, err := c.clients("").GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: &bucket})
+	if err != nil {
+		return "", fmt.Errorf("locate bucket %s: %w", bucket, err)
+	}
+	switch region = string(out.LocationConstraint); region {
+	case "":
+		region = "us-east-1"
+	case "EU":
+		region = "eu-west-1"
 	}
 	c.mu.Lock()
 	c.regions[bucket] = region
 	c.mu.Unlock()
 	return region, nil
-}
-
-// regionHeader is the x-amz-bucket-region of a failed call's response.
-func regionHeader(err error) string {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.Response != nil {
-		return re.Response.Header.Get("X-Amz-Bucket-Region")
-	}
-	return ""
 }
 
 // client returns the client for bucket's region.
