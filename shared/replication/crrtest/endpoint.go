@@ -20,6 +20,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	op := operation(r.Method, bucket, key, q, r.Header)
 	e.svc.count(op)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		e.svc.touch(bucket)
+	}
 	switch op {
 	case "GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication":
 		e.svc.serveReplication(w, r, bucket)
@@ -43,7 +46,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.svc.afterSuccess(w, r, func() { e.svc.deleted(bucket, key) }, true)
 	case "HeadObject", "GetObject":
 		e.svc.serveObject(w, r, bucket, key)
-	case "ListObjectsV2", "ListObjects":
+	case "ListObjectsV2":
+		e.svc.serveListV2(w, r, bucket)
+	case "ListObjects":
 		e.svc.serveListing(w, r, bucket)
 	default:
 		e.svc.fake.ServeHTTP(w, r)

@@ -70,6 +70,7 @@ func (b *Bench) objects(t testing.TB, bucket string) []*gofakes3.Content {
 // putRaw stores an object that replication must not see (a report).
 func (b *Bench) putRaw(t testing.TB, bucket, key string, body []byte) {
 	t.Helper()
+	b.svc.touch(bucket)
 	meta := map[string]string{"Last-Modified": b.Clock.Now().Format("Mon, 02 Jan 2006 15:04:05 GMT")}
 	if _, err := b.svc.backend.PutObject(bucket, key, meta, bytes.NewReader(body), int64(len(body)), nil); err != nil {
 		t.Fatalf("crrtest: put s3://%s/%s: %v", bucket, key, err)

@@ -95,6 +95,7 @@ func (s *service) replicateObject(t task) {
 	if strings.HasPrefix(meta[headerSSE], "aws:kms") && t.rule.Destination.EncryptionConfiguration != nil {
 		meta[headerSSEKey] = t.rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID
 	}
+	s.touch(dst)
 	if _, err := s.backend.PutObject(dst, t.key, meta, bytes.NewReader(body), int64(len(body)), nil); err != nil {
 		s.setStatus(t.bucket, t.key, StatusFailed)
 		return
@@ -109,6 +110,7 @@ func (s *service) replicateObject(t task) {
 // replicateDelete puts a delete marker on the destination's copy.
 func (s *service) replicateDelete(t task) {
 	dst, _ := bucketOfARN(t.rule.Destination.Bucket)
+	s.touch(dst)
 	if _, err := s.backend.DeleteObject(dst, t.key); err == nil {
 		s.setStatus(dst, t.key, "")
 		s.setETag(dst, t.key, "")

@@ -39,6 +39,9 @@ type service struct {
 	etags       map[objectRef]string // multipart ETags, unquoted
 	requests    map[string]int64
 	repl        *replicator
+
+	listMu sync.Mutex
+	lists  map[string][]*gofakes3.Content // sorted snapshots (listindex.go)
 }
 
 type storedReplication struct {
@@ -62,7 +65,7 @@ func newService(clock *Clock, repl *replicator) *service {
 		backend: backend, fake: fake.Server(), clock: clock, repl: repl,
 		regions: map[string]string{}, replication: map[string]storedReplication{},
 		encryption: map[string]storedEncryption{}, status: map[objectRef]string{}, etags: map[objectRef]string{},
-		requests: map[string]int64{},
+		requests: map[string]int64{}, lists: map[string][]*gofakes3.Content{},
 	}
 }
 
@@ -170,6 +173,7 @@ func (s *service) putObject(bucket, key string, body []byte, meta map[string]str
 	for k, v := range meta {
 		m[k] = v
 	}
+	s.touch(bucket)
 	if _, err := s.backend.PutObject(bucket, key, m, bytes.NewReader(body), int64(len(body)), nil); err != nil {
 		return fmt.Errorf("crrtest: put s3://%s/%s: %w", bucket, key, err)
 	}
