@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
-	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/replication"
 )
 
@@ -81,7 +79,7 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 	for i, p := range pairs {
 		res, err := checker.Check(ctx, p, nil)
 		if err != nil {
-			res = failedResult(p, err)
+			res = replication.Failed(p, err, time.Now())
 			errs = append(errs, fmt.Errorf("%s: %w", p.Name(), err))
 		}
 		rep.Pairs[i] = res
@@ -146,15 +144,6 @@ func (o verifyOptions) clients(ctx context.Context) (replication.Clients, error)
 	return replication.ClientsFor(cfg, overridden), nil
 }
 
-// failedResult stands in for a check that could not run, so every pair has
-// its entry in the report.
-func failedResult(p replication.Pair, err error) *replication.Result {
-	return &replication.Result{
-		Source: p.Source.String(), Target: p.Target.String(), Sample: []replication.Object{},
-		Findings: []replication.Finding{{Severity: replication.SeverityError, Code: "check-failed", Message: err.Error()}},
-	}
-}
-
 // record writes each result to the --ledger file, if one was given.
 func (o verifyOptions) record(ctx context.Context, results []*replication.Result) error {
 	if o.ledger == "" {
@@ -170,24 +159,15 @@ func (o verifyOptions) record(ctx context.Context, results []*replication.Result
 	}
 	defer closeLedger(store)
 	for _, r := range results {
-		report, err := json.Marshal(r)
+		rec, err := r.LedgerRecord()
 		if err == nil {
-			err = store.PutReplicationResult(ctx, cfg.Pair, ledger.ReplicationResult{Source: r.Source, Target: r.Target,
-				CheckedAt: cmpTime(r.CheckedAt), Healthy: r.Healthy(), RPOBreached: r.RPOBreached, Report: report})
+			err = store.PutReplicationResult(ctx, cfg.Pair, rec)
 		}
 		if err != nil {
-			return fmt.Errorf("record %s → %s: %w", r.Source, r.Target, err)
+			return fmt.Errorf("record in %s: %w", o.ledger, err)
 		}
 	}
 	return nil
-}
-
-// cmpTime is t, or now for a check that never ran.
-func cmpTime(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now()
-	}
-	return t
 }
 
 // verdict maps the report to the exit code: 1 when a check failed, the RPO

@@ -208,12 +208,9 @@ func (inv invocation) finished(ctx context.Context, ps BucketPairSummary, q queu
 	if res.Healthy() {
 		ps.Outcome = OutcomeHealthy
 	}
-	report, err := json.Marshal(res)
+	rec, err := res.LedgerRecord()
 	if err == nil {
-		err = inv.d.Store.PutReplicationResult(ctx, inv.d.Config.Pair, ledger.ReplicationResult{
-			Source: ps.Source, Target: ps.Target, CheckedAt: res.CheckedAt,
-			Healthy: res.Healthy(), RPOBreached: res.RPOBreached, Report: report,
-		})
+		err = inv.d.Store.PutReplicationResult(ctx, inv.d.Config.Pair, rec)
 	}
 	if err == nil && len(q.checkpoint.Progress) > 0 {
 		q.checkpoint.Progress, q.checkpoint.UpdatedAt = nil, inv.d.now()
@@ -239,11 +236,10 @@ func (inv invocation) saveProgress(ctx context.Context, q queued, p *replication
 // returns the error.
 func (inv invocation) failed(ctx context.Context, ps BucketPairSummary, q queued, err error) (BucketPairSummary, error) {
 	ps.Outcome, ps.Error = OutcomeFailed, err.Error()
-	report, _ := json.Marshal(map[string]any{"source": ps.Source, "target": ps.Target, "findings": []replication.Finding{{
-		Severity: replication.SeverityError, Code: "check-failed", Message: err.Error()}}})
-	werr := inv.d.Store.PutReplicationResult(ctx, inv.d.Config.Pair, ledger.ReplicationResult{
-		Source: ps.Source, Target: ps.Target, CheckedAt: inv.d.now(), Report: report,
-	})
+	rec, werr := replication.Failed(q.pair, err, inv.d.now()).LedgerRecord()
+	if werr == nil {
+		werr = inv.d.Store.PutReplicationResult(ctx, inv.d.Config.Pair, rec)
+	}
 	values := map[string]metrics.Value{config.MetricReplicationUnhealthy: flag(true)}
 	inv.emit(ctx, values, OutcomeFailed)
 	return ps, errors.Join(fmt.Errorf("%s: %w", q.pair.Name(), err), werr)

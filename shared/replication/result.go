@@ -2,8 +2,12 @@ package replication
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/drsync/drsync/shared/ledger"
 )
 
 // Classes of an object in a result's sample.
@@ -167,6 +171,29 @@ func (r *Result) Healthy() bool {
 		}
 	}
 	return true
+}
+
+// CodeCheckFailed is the finding of a check that could not run.
+const CodeCheckFailed = "check-failed"
+
+// Failed stands in for the check of p that could not run (err) at at, so
+// every pair has its entry in a report and in the ledger.
+func Failed(p Pair, err error, at time.Time) *Result {
+	return &Result{
+		Source: p.Source.String(), Target: p.Target.String(), CheckedAt: at, RPO: p.RPO, Sample: []Object{},
+		Findings: []Finding{{Severity: SeverityError, Code: CodeCheckFailed, Message: err.Error()}},
+	}
+}
+
+// LedgerRecord is r as the ledger keeps it: the bucket pair's latest result
+// with r's document as its report. Errors: r does not encode.
+func (r *Result) LedgerRecord() (ledger.ReplicationResult, error) {
+	report, err := json.Marshal(r)
+	if err != nil {
+		return ledger.ReplicationResult{}, fmt.Errorf("encode the result of %s → %s: %w", r.Source, r.Target, err)
+	}
+	return ledger.ReplicationResult{Source: r.Source, Target: r.Target, CheckedAt: r.CheckedAt,
+		Healthy: r.Healthy(), RPOBreached: r.RPOBreached, Report: report}, nil
 }
 
 // Progress is where a stopped check continues from; it is stored between
