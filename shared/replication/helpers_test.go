@@ -21,11 +21,10 @@ const (
 // fixture is a bench with a source bucket in us-east-1 and a DR bucket in
 // us-west-2, both versioned, and a checker on them.
 type fixture struct {
-	t     *testing.T
-	b     *crrtest.Bench
-	pair  replication.Pair
-	opts  replication.Options
-	calls int
+	t    *testing.T
+	b    *crrtest.Bench
+	pair replication.Pair
+	opts replication.Options
 }
 
 func newFixture(t *testing.T) *fixture {

@@ -42,10 +42,10 @@ type Object struct {
 
 // rank orders sample classes: violations first.
 func (o Object) rank() int {
-	switch {
-	case o.Class == ClassMissing:
+	switch o.Class {
+	case ClassMissing:
 		return 0
-	case o.Class == ClassDifferent:
+	case ClassDifferent:
 		return 1
 	}
 	return 2
