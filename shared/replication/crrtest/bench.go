@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,9 @@ type Bench struct {
 	svc   *service
 	repl  *replicator
 	urls  map[string]string
+
+	mu      sync.Mutex
+	clients map[string]*s3.Client // by region, made on first use
 }
 
 // New starts a bench whose endpoints listen on 127.0.0.1.
@@ -61,7 +65,7 @@ func New(t testing.TB, opts Options) *Bench {
 	if len(opts.Regions) == 0 {
 		opts.Regions = []string{SourceRegion, TargetRegion}
 	}
-	b := &Bench{Clock: NewClock(opts.Start), repl: &replicator{lag: opts.Lag}, urls: map[string]string{}}
+	b := &Bench{Clock: NewClock(opts.Start), repl: &replicator{lag: opts.Lag}, urls: map[string]string{}, clients: map[string]*s3.Client{}}
 	b.svc = newService(b.Clock, b.repl)
 	for _, region := range opts.Regions {
 		srv := httptest.NewServer(&endpoint{svc: b.svc, region: region})
@@ -93,13 +97,20 @@ func (b *Bench) Config(t testing.TB, region string) aws.Config {
 	return cfg
 }
 
-// Client returns a path-style S3 client for region's endpoint.
+// Client returns the path-style S3 client of region's endpoint.
 func (b *Bench) Client(t testing.TB, region string) *s3.Client {
 	t.Helper()
-	return s3.NewFromConfig(b.Config(t, region), func(o *s3.Options) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c, ok := b.clients[region]; ok {
+		return c
+	}
+	c := s3.NewFromConfig(b.Config(t, region), func(o *s3.Options) {
 		o.UsePathStyle = true
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
+	b.clients[region] = c
+	return c
 }
 
 // Replicate performs every replication due at the clock's time and returns
