@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -52,23 +51,10 @@ func replcheckSpec(p *pairProps) functionSpec {
 		Singleton:    true,
 		AsyncRetries: 1,
 		MaxEventAge:  rate,
-		Trigger:      replicationSchedule{rate: rate},
+		Trigger:      scheduleTrigger{rate: rate, what: "S3 replication check"},
 		Needs:        needLedger | needReplication,
 	}
 }
-
-// replicationSchedule runs replcheck every rate.
-type replicationSchedule struct{ rate time.Duration }
-
-func (t replicationSchedule) rule() *awsevents.RuleProps {
-	return &awsevents.RuleProps{
-		Description: jsii.String("drsync: scheduled S3 replication check"),
-		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(t.rate.Minutes()))),
-	}
-}
-
-// delivery gives up on a tick once the next one is due.
-func (t replicationSchedule) delivery() (float64, time.Duration) { return 2, t.rate }
 
 // s3Locations are the bucket pairs' locations, parsed from the config's
 // s3://bucket/prefix strings (already validated): sources, targets, and the
