@@ -47,11 +47,22 @@ fmt: ## gofmt every Go file
 BENCH_FULL    ?=
 
 .PHONY: bench
-bench: ## Benchmarks as tables: emulator req/s, then the sync engine (BENCH_FULL=1: initial sync on the full estate, ~12 min more)
+bench: tools-rclone ## Benchmarks as tables: emulator req/s, the sync engine (BENCH_FULL=1: initial sync on the full estate, ~12 min more), the replication check vs rclone
 	set -o pipefail; { \
 	  $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./shared/emulator/ && \
-	  BENCH_FULL=$(BENCH_FULL) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./shared/engine/; \
+	  BENCH_FULL=$(BENCH_FULL) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./shared/engine/ && \
+	  $(BENCH_REPLICATION); \
 	} 2>&1 | $(GO) run ./cmd/benchtable
+
+BENCH_REPLICATION = $(GO) test -run '^$$' -bench ReplicationCheck -benchtime 1x -timeout 30m ./shared/replication/
+
+.PHONY: bench-replication
+bench-replication: tools-rclone ## Replication check vs `rclone check --one-way --fast-list`: same two buckets of 10,000 and 100,000 objects
+	set -o pipefail; $(BENCH_REPLICATION) 2>&1 | $(GO) run ./cmd/benchtable
+
+.PHONY: tools-rclone
+tools-rclone: ## Install rclone (Debian's package) unless it is on PATH
+	@command -v rclone >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq rclone; }
 
 .PHONY: bench-auditlog
 bench-auditlog: ## Audit-log parse throughput and peak heap (generated 10 MB and 100 MB objects)

@@ -7,8 +7,9 @@ import (
 
 // Each function's role holds exactly the statements its needs imply: the
 // ledger only on the table, GetSecretValue only on the two secrets, the
-// audit-log read only under the prefix, logs only to its own group, its own
-// DLQ, and X-Ray; sync gets no S3 at all.
+// audit-log read only under the prefix, replcheck's reads only of the bucket
+// pairs, logs only to its own group, its own DLQ, and X-Ray; sync gets no S3
+// at all.
 func TestLeastPrivilegeStatements(t *testing.T) {
 	s := exampleStack(t)
 	p := s.stack.props
@@ -26,8 +27,9 @@ func TestLeastPrivilegeStatements(t *testing.T) {
 			xray,
 		}
 		want := map[string][]any{
-			"sync":     append([]any{ledger, secrets}, own...),
-			"auditlog": append([]any{ledger, secrets, auditLog}, own...),
+			"sync":      append([]any{ledger, secrets}, own...),
+			"auditlog":  append([]any{ledger, secrets, auditLog}, own...),
+			"replcheck": append(append([]any{ledger}, wantReplicationStatements()...), own...),
 		}[d.spec.Name]
 		assertJSON(t, d.spec.Name+" policy", s.roleStatements(t, logicalID(d.role)), want)
 	}

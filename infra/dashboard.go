@@ -38,6 +38,7 @@ func (s *pairStack) addDashboard() awscloudwatch.Dashboard {
 						Statistic: jsii.String("Maximum"), Label: jsii.String(d.spec.Name)})
 				})...),
 			},
+			s.replicationRow(),
 		},
 	})
 }

@@ -19,6 +19,8 @@ const (
 	needSecrets
 	// needAuditLog: read objects under the audit-log delivery prefix.
 	needAuditLog
+	// needReplication: read the bucket pairs' configuration and listings.
+	needReplication
 )
 
 // functionSpec is one Lambda function, built from functions/<Name> into
@@ -68,7 +70,7 @@ func functionSpecs(p *pairProps) []functionSpec {
 		MaxEventAge: 6 * time.Hour,
 		Trigger:     objectCreatedTrigger{bucket: p.AuditLog.Bucket, prefix: p.AuditLog.Prefix},
 		Needs:       needLedger | needSecrets | needAuditLog,
-	}}
+	}, replcheckSpec(p)}
 }
 
 // maxLambdaTimeout is Lambda's hard limit for one invocation.

@@ -112,6 +112,11 @@ func (s *pairStack) functionRole(scope constructs.Construct, spec functionSpec) 
 	if spec.Needs&needAuditLog != 0 {
 		role.AddToPolicy(s.auditLogStatement())
 	}
+	if spec.Needs&needReplication != 0 {
+		for _, st := range s.replicationStatements() {
+			role.AddToPolicy(st)
+		}
+	}
 	return role
 }
 

@@ -46,6 +46,7 @@ func newPairStack(scope constructs.Construct, p *pairProps, assetRoot string) *p
 		s.alerts.addFunctionAlarms(s.addFunction(spec))
 	}
 	s.alerts.addRunAlarms(s.Stack, p)
+	s.addReplicationChecks()
 	s.addDashboard()
 	s.addOutputs()
 	suppressFindings(s)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -21,12 +22,16 @@ type trigger interface {
 	delivery() (attempts float64, maxAge time.Duration)
 }
 
-// scheduleTrigger runs the function every rate.
-type scheduleTrigger struct{ rate time.Duration }
+// scheduleTrigger runs the function every rate; what names the run in the
+// rule's description ("" is the full sync).
+type scheduleTrigger struct {
+	rate time.Duration
+	what string
+}
 
 func (t scheduleTrigger) rule() *awsevents.RuleProps {
 	return &awsevents.RuleProps{
-		Description: jsii.String("drsync: scheduled full sync"),
+		Description: jsii.String("drsync: scheduled " + cmp.Or(t.what, "full sync")),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(t.rate.Minutes()))),
 	}
 }

@@ -119,7 +119,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	statusCmd.Flags().StringVar(&f.pair, "pair", "", "pair name (default: the config's, else \"default\")")
 	statusCmd.Flags().StringVar(&f.output, "output", "text", "text or json")
 
-	root.AddCommand(planCmd, syncCmd, statusCmd, newAuditKeysCmd(stdout, stderr))
+	root.AddCommand(planCmd, syncCmd, statusCmd, newAuditKeysCmd(stdout, stderr), newVerifyCmd(stdout))
 	return root
 }
 

@@ -21,6 +21,19 @@ type statusReport struct {
 	Managed  map[string]int `json:"managed"`
 	Failures []failure      `json:"failures"`
 	Runs     []ledger.Run   `json:"runs"`
+	// Replication is the latest check of each bucket pair (verify-replication
+	// --ledger, or the replcheck function).
+	Replication []replicationStatus `json:"replication"`
+}
+
+// replicationStatus is one bucket pair's latest replication check.
+type replicationStatus struct {
+	Source      string          `json:"source"`
+	Target      string          `json:"target"`
+	CheckedAt   time.Time       `json:"checked_at"`
+	Healthy     bool            `json:"healthy"`
+	RPOBreached bool            `json:"rpo_breached"`
+	Report      json.RawMessage `json:"report,omitempty"`
 }
 
 type failure struct {
@@ -66,8 +79,16 @@ func readStatus(ctx context.Context, store ledger.Store, pair string) (*statusRe
 	if err != nil {
 		return nil, fmt.Errorf("read pair state: %w", err)
 	}
+	repl, err := store.ReplicationResults(ctx, pair)
+	if err != nil {
+		return nil, fmt.Errorf("read replication results: %w", err)
+	}
 	rep := &statusReport{Pair: pair, Active: state.ActiveSide, Epoch: state.Epoch,
-		Managed: map[string]int{}, Failures: []failure{}, Runs: runs}
+		Managed: map[string]int{}, Failures: []failure{}, Runs: runs, Replication: []replicationStatus{}}
+	for _, r := range repl {
+		rep.Replication = append(rep.Replication, replicationStatus{Source: r.Source, Target: r.Target,
+			CheckedAt: r.CheckedAt, Healthy: r.Healthy, RPOBreached: r.RPOBreached, Report: r.Report})
+	}
 	for _, r := range recs {
 		rep.Managed[r.Kind]++
 		if r.Status == ledger.StatusFailed {
@@ -103,7 +124,27 @@ func writeStatus(w io.Writer, rep *statusReport) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tdrift %d\n", r.Started.Local().Format(time.DateTime),
 			r.Outcome, r.Finished.Sub(r.Started).Round(time.Millisecond), counts(r.Counts), r.Drift)
 	}
+	writeReplication(tw, rep.Replication)
 	return tw.Flush()
+}
+
+// writeReplication lists each bucket pair's latest check with its counts.
+func writeReplication(w io.Writer, repl []replicationStatus) {
+	fmt.Fprintf(w, "\nReplication (latest check per bucket pair):\n")
+	if len(repl) == 0 {
+		fmt.Fprintf(w, "  none yet (drsync verify-replication --ledger, or the replcheck function)\n")
+	}
+	for _, r := range repl {
+		var c struct {
+			Missing  int64 `json:"missing"`
+			InFlight int64 `json:"in_flight"`
+			Oldest   int64 `json:"oldest_unreplicated_age_seconds"`
+		}
+		_ = json.Unmarshal(r.Report, &c) // an unreadable report only leaves the counts at 0
+		verdict := map[bool]string{true: "healthy", false: "UNHEALTHY"}[r.Healthy]
+		fmt.Fprintf(w, "  %s → %s\t%s\t%s\tmissing %d, in flight %d, oldest %s\n", r.Source, r.Target,
+			r.CheckedAt.Local().Format(time.DateTime), verdict, c.Missing, c.InFlight, time.Duration(c.Oldest)*time.Second)
+	}
 }
 
 func counts(c map[string]int) string {

@@ -129,6 +129,10 @@ type Replication struct {
 type BucketPair struct {
 	Source string `json:"source"`
 	Target string `json:"target"`
+	// Inventory optionally names where S3 Inventory delivers the source
+	// bucket's CSV reports (s3://bucket/prefix/<source bucket>/<config id>),
+	// for a bucket too big to list: the check then reads the latest report.
+	Inventory string `json:"inventory,omitempty"`
 }
 
 // Ledger configures the CLI's embedded ledger file (Lambda uses DRSYNC_LEDGER_TABLE).

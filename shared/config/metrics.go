@@ -23,4 +23,21 @@ const (
 	// MetricDriftFound is the number of target objects changed by hand that a
 	// run found.
 	MetricDriftFound = "DriftFound"
+
+	// MetricReplicationChecked is 1 per bucket pair whose replication check
+	// finished; the replication staleness alarm fires when it is absent.
+	MetricReplicationChecked = "ReplicationChecked"
+	// MetricReplicationRPOBreached is 1 for a checked bucket pair with an
+	// unreplicated object older than the RPO, else 0.
+	MetricReplicationRPOBreached = "ReplicationRPOBreached"
+	// MetricReplicationUnhealthy is 1 for a checked bucket pair with the RPO
+	// breached or an error finding (versioning off, no rule, FAILED objects).
+	MetricReplicationUnhealthy = "ReplicationUnhealthy"
+	// MetricReplicationMissing and MetricReplicationInFlight count objects
+	// not in DR, older and younger than the RPO.
+	MetricReplicationMissing  = "ReplicationMissing"
+	MetricReplicationInFlight = "ReplicationInFlight"
+	// MetricReplicationOldestAge is the age in seconds of the oldest source
+	// object not (or not correctly) in DR; 0 when there is none.
+	MetricReplicationOldestAge = "ReplicationOldestUnreplicatedAge"
 )

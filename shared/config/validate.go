@@ -277,6 +277,9 @@ func checkReplication(p *problems, r Replication) {
 		field := fmt.Sprintf("replication.bucket_pairs[%d]", i)
 		checkS3URL(p, field+".source", bp.Source)
 		checkS3URL(p, field+".target", bp.Target)
+		if bp.Inventory != "" {
+			checkS3URL(p, field+".inventory", bp.Inventory)
+		}
 		if bp.Source != "" && strings.TrimSuffix(bp.Source, "/") == strings.TrimSuffix(bp.Target, "/") {
 			p.add(field+".target", "must differ from the source location")
 		}

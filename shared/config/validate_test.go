@@ -104,6 +104,9 @@ func TestValidateMessages(t *testing.T) {
 		{"bucket same", func(c *Config) {
 			c.Replication.BucketPairs = []BucketPair{{Source: "s3://a/p", Target: "s3://a/p/"}}
 		}, "replication.bucket_pairs[0].target: must differ from the source location"},
+		{"inventory scheme", func(c *Config) {
+			c.Replication.BucketPairs = []BucketPair{{Source: "s3://a/p", Target: "s3://b/p", Inventory: "inventory/a"}}
+		}, `replication.bucket_pairs[0].inventory: must be s3://bucket or s3://bucket/prefix, got "inventory/a"`},
 
 		{"ledger path", func(c *Config) { c.Ledger.Path = "" }, "ledger.path: required"},
 	}

@@ -2,12 +2,9 @@ package connect
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptrace"
-	"runtime"
 	"sync/atomic"
-	"time"
 
 	"github.com/drsync/drsync/shared/failure"
 )
@@ -49,18 +46,3 @@ func (e *AmbiguousError) Error() string {
 
 // Unwrap gives failure.ErrAmbiguous and the transport's error.
 func (e *AmbiguousError) Unwrap() []error { return []error{failure.ErrAmbiguous, e.Err} }
-
-// defaultTransport is the SDK's own default transport (its settings copied:
-// the SDK uses them only when no transport is given).
-func defaultTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   runtime.GOMAXPROCS(0) + 1,
-		IdleConnTimeout:       180 * time.Second,
-		TLSHandshakeTimeout:   30 * time.Second,
-		ExpectContinueTimeout: 1 * time.Second,
-	}
-}

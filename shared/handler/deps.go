@@ -27,6 +27,7 @@ import (
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/metrics"
+	"github.com/drsync/drsync/shared/replication"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -64,6 +65,10 @@ type Deps struct {
 	Objects ObjectReader
 	Logger  *slog.Logger
 	Metrics *metrics.Emitter
+
+	// Replication checks the config's bucket pairs (replcheck only).
+	Replication *replication.Checker
+
 	// SourceWorkspaceID, when set, makes other workspaces' audit logs foreign.
 	SourceWorkspaceID string
 	// MaxMargin and ProcessedTTL: 0 means the defaults above.

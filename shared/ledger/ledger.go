@@ -108,6 +108,31 @@ type PairState struct {
 	Version     int64
 }
 
+// ReplicationResult is the latest replication check of one bucket pair
+// (shared/replication), kept for `drsync status` and the failover
+// runbook's readiness step.
+type ReplicationResult struct {
+	// Source and Target are the s3:// locations; together they key the result.
+	Source, Target string
+	CheckedAt      time.Time
+	Healthy        bool
+	RPOBreached    bool
+	// Report is the check's JSON document (counts, findings, sample).
+	Report []byte
+}
+
+// ReplicationCheckpoint is where an unfinished replication check of a
+// bucket pair continues on the next invocation.
+type ReplicationCheckpoint struct {
+	Source, Target string
+	// Progress is the checker's position (opaque JSON); empty when no check
+	// is in progress.
+	Progress  []byte
+	UpdatedAt time.Time
+	// Version is the optimistic-concurrency counter, as Record's.
+	Version int64
+}
+
 // Fence is what a run carries to every write: the epoch it started under. A zero
 // Fence (Epoch 0 on a pair still at epoch 0) is valid.
 type Fence struct{ Epoch int64 }
@@ -152,6 +177,20 @@ type Store interface {
 	// SetActive switches the active side and increments the epoch if the current
 	// epoch equals expectEpoch. Errors: ErrConflict.
 	SetActive(ctx context.Context, pair, side string, expectEpoch int64) (PairState, error)
+
+	// PutReplicationResult stores r as its bucket pair's latest result,
+	// unless the stored one was checked later (then it does nothing).
+	PutReplicationResult(ctx context.Context, pair string, r ReplicationResult) error
+	// ReplicationResults returns the latest result of every bucket pair of
+	// the pair, sorted by Source, then Target.
+	ReplicationResults(ctx context.Context, pair string) ([]ReplicationResult, error)
+	// ReplicationCheckpoint returns a bucket pair's checkpoint; one never
+	// written is returned with Version 0 and no Progress.
+	ReplicationCheckpoint(ctx context.Context, pair, source, target string) (ReplicationCheckpoint, error)
+	// PutReplicationCheckpoint writes cp if the stored version equals
+	// cp.Version (0 = none stored) and returns it with its new Version.
+	// Errors: ErrConflict.
+	PutReplicationCheckpoint(ctx context.Context, pair string, cp ReplicationCheckpoint) (ReplicationCheckpoint, error)
 
 	// Close releases the store's resources.
 	Close() error

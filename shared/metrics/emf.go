@@ -32,6 +32,7 @@ const (
 const (
 	Count        = "Count"
 	Milliseconds = "Milliseconds"
+	Seconds      = "Seconds"
 )
 
 // Value is one metric value and its unit.

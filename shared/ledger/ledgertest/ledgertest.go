@@ -84,6 +84,14 @@ var subtests = []subtest{
 	{"RaceMarkProcessed", testRaceMarkProcessed},
 	// Two failovers started at once move the epoch once.
 	{"RaceSetActive", testRaceSetActive},
+	// The latest replication check per bucket pair feeds status and the
+	// failover readiness step; a late, older result must not hide it.
+	{"ReplicationResults", testReplicationResults},
+	{"ReplicationResultKeepsLatest", testReplicationResultKeepsLatest},
+	// A long check continues from its checkpoint, written by one invocation
+	// at a time.
+	{"ReplicationCheckpoint", testReplicationCheckpoint},
+	{"RaceReplicationCheckpoint", testRaceReplicationCheckpoint},
 	// A cancelled run stops touching the store and says why.
 	{"ContextCancelled", testContextCancelled},
 }

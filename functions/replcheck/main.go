@@ -1,0 +1,25 @@
+// Command replcheck is the replcheck Lambda function: on each EventBridge
+// schedule tick it verifies S3 cross-region replication for the pair's
+// bucket pairs (shared/handler.Deps.Replcheck). Build it with
+// -tags lambda.norpc.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/drsync/drsync/shared/handler"
+)
+
+func main() {
+	deps, err := handler.LoadReplcheck(context.Background(), handler.Setup{Function: "replcheck"})
+	if err != nil {
+		// Lambda reports the failed init and retries it on the next event.
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "function", "replcheck", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(deps.Replcheck)
+}
