@@ -286,7 +286,16 @@ func (b *builder) deletes(k KindInfo) {
 		if t.Origin == "" || t.Builtin {
 			continue
 		}
-		key, _ := b.matches.SourceKey(k.Name, t.ID)
+		key, claimed := b.matches.SourceKey(k.Name, t.ID)
+		if other, mapped := b.matches.TargetID(k.Name, t.Origin); !claimed && mapped && other != t.ID {
+			// A second object with the marker of a source object drsync
+			// already maps (a create repeated by a crash, a retry, another
+			// run): it is drsync's, so it goes; the record stays.
+			gone = append(gone, Action{Kind: k.Name, Key: t.Origin, Name: t.Name, Op: Delete, TargetID: t.ID,
+				KeepRecord: true, Reason: "duplicate: carries the marker of source " + t.Origin +
+					", which drsync maps to " + other + " (it is drsync's): removed"})
+			continue
+		}
 		if _, recorded := b.recs[k.Name][key]; recorded || key != t.Origin {
 			continue
 		}
