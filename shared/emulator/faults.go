@@ -27,7 +27,7 @@ const (
 	// BadRequest answers 400 INVALID_PARAMETER_VALUE: a refusal that a
 	// retry cannot fix.
 	BadRequest FaultKind = "bad-request"
-	Latency        FaultKind = "latency"         // Delay added, then served normally
+	Latency    FaultKind = "latency" // Delay added, then served normally
 )
 
 // Fault injects one kind of failure into matching requests.
