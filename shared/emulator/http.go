@@ -158,7 +158,7 @@ func cleanURLPath(p string) string {
 // one, 403 for a token it does not know.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok && token != "" && token == s.opts.Token {
+	if ok && token != "" && token == s.Token() {
 		return true
 	}
 	state := s.oauth.check(token, s.now())

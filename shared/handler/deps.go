@@ -76,6 +76,11 @@ type Deps struct {
 	ProcessedTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Reload reads the workspaces' credentials again and builds new clients
+	// (Load sets it): a run whose credentials were refused (a rotated
+	// secret) tries once more with them instead of failing until the
+	// container is recycled. nil: no second try.
+	Reload func(ctx context.Context) (src, tgt resource.Workspace, err error)
 }
 
 // ObjectReader reads whole S3 objects (the auditlog function's deliveries).
@@ -141,7 +146,8 @@ func Load(ctx context.Context, s Setup) (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, tgt, err := workspaces(ctx, cfg, e, secretsmanager.NewFromConfig(awsCfg), s)
+	sm := secretsmanager.NewFromConfig(awsCfg)
+	src, tgt, err := workspaces(ctx, cfg, e, sm, s)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +157,9 @@ func Load(ctx context.Context, s Setup) (*Deps, error) {
 		Logger:            logger.With("pair", cfg.Pair),
 		Metrics:           metrics.New(s.Metrics, cfg.Pair),
 		SourceWorkspaceID: e.workspaceID,
+		Reload: func(ctx context.Context) (resource.Workspace, resource.Workspace, error) {
+			return workspaces(ctx, cfg, e, sm, s)
+		},
 	}
 	if s.Objects != nil {
 		d.Objects = s.Objects(awsCfg)

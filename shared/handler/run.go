@@ -14,6 +14,7 @@ import (
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/plan"
@@ -113,6 +114,23 @@ func (inv invocation) options(trigger string) (engine.Options, error) {
 	}
 	opts.RunID, opts.Trigger, opts.Logger = inv.id, trigger, inv.log
 	return opts, nil
+}
+
+// engineSync runs one engine sync. When a workspace refused the credentials
+// read at cold start (a rotated or revoked secret), it reads the secrets
+// again, once, and runs again with new clients.
+func (inv invocation) engineSync(ctx context.Context, opts engine.Options) (*engine.Result, error) {
+	res, err := engine.Sync(ctx, inv.d.Source, inv.d.Target, inv.d.Store, opts)
+	if failure.Of(err) != failure.Credentials || inv.d.Reload == nil {
+		return res, err
+	}
+	inv.log.WarnContext(ctx, "a workspace refused the credentials: reading the secrets again", "error", err.Error())
+	src, tgt, rerr := inv.d.Reload(ctx)
+	if rerr != nil {
+		return res, errors.Join(err, fmt.Errorf("read the credentials again: %w", rerr))
+	}
+	inv.d.Source, inv.d.Target = src, tgt
+	return engine.Sync(ctx, src, tgt, inv.d.Store, opts)
 }
 
 // elapsed is the invocation's duration so far.
