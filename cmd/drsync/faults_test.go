@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/databricks/databricks-sdk-go/service/compute"
@@ -126,5 +127,45 @@ func (p *pair) assertPending(n int) {
 	}
 	if pending != n {
 		p.t.Errorf("cluster records = %+v, want %d left unfinished", recs, n)
+	}
+}
+
+// A refusal a retry cannot fix is tried once, recorded with its count and
+// class, shown by status, and not tried again while the source is unchanged.
+func TestTerminalFailureShownAndNotRetried(t *testing.T) {
+	p := newPair(t)
+	p.tgt.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/create", Kind: emulator.BadRequest})
+	first := p.syncJSON(exitFailed)
+	if first.Summary.Failed == 0 {
+		t.Fatalf("nothing failed:\n%s", first)
+	}
+	tries := p.tgt.RequestCount("POST /api/2.2/jobs/create")
+	code, out, errs := drsyncRun(t, "status", "--ledger", p.ledger, "--config", p.config, "--output", "json")
+	if code != exitOK {
+		t.Fatalf("status exit %d: %s", code, errs)
+	}
+	var st struct {
+		Failures []struct {
+			Kind     string `json:"kind"`
+			Attempts int    `json:"attempts"`
+			Terminal bool   `json:"terminal"`
+		} `json:"failures"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	jobs := 0
+	for _, f := range st.Failures {
+		if f.Kind == "job" && f.Terminal && f.Attempts == 1 {
+			jobs++
+		}
+	}
+	if jobs != int(tries) {
+		t.Errorf("status shows %d terminal job failures, want %d (one per create tried): %s", jobs, tries, out)
+	}
+	p.tgt.ClearFaults()
+	second := p.syncJSON(exitOK)
+	if n := p.tgt.RequestCount("POST /api/2.2/jobs/create"); n != tries {
+		t.Errorf("creates after the second run = %d, want %d: a terminal failure is not retried while its source is unchanged\n%s", n, tries, second)
 	}
 }

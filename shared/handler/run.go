@@ -163,6 +163,8 @@ type Actions struct {
 	Done      int `json:"done"`
 	Failed    int `json:"failed"`
 	Remaining int `json:"remaining"`
+	// Terminal of the Failed failed for a reason a retry cannot fix.
+	Terminal int `json:"terminal"`
 }
 
 // metricValues are the EMF values of a run's actions.
@@ -172,6 +174,7 @@ func (a Actions) metricValues(drift int) map[string]metrics.Value {
 		metrics.ActionsCreated: c(a.Create), metrics.ActionsUpdated: c(a.Update),
 		metrics.ActionsDeleted: c(a.Delete), metrics.ActionsSkipped: c(a.Skip),
 		config.MetricActionsFailed: c(a.Failed), metrics.ActionsRemaining: c(a.Remaining),
+		metrics.ActionsFailedTerminal: c(a.Terminal),
 		config.MetricDriftFound: c(drift),
 	}
 }
@@ -226,6 +229,9 @@ func (t *tally) count(p *plan.Plan) Actions {
 			out.Remaining++
 		default:
 			out.Failed++
+			if a.ErrorClass == failure.Terminal.String() {
+				out.Terminal++
+			}
 		}
 	}
 	return out
