@@ -175,7 +175,7 @@ func (a Actions) metricValues(drift int) map[string]metrics.Value {
 		metrics.ActionsDeleted: c(a.Delete), metrics.ActionsSkipped: c(a.Skip),
 		config.MetricActionsFailed: c(a.Failed), metrics.ActionsRemaining: c(a.Remaining),
 		metrics.ActionsFailedTerminal: c(a.Terminal),
-		config.MetricDriftFound: c(drift),
+		config.MetricDriftFound:       c(drift),
 	}
 }
 
