@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -16,21 +15,9 @@ var pendingBucket = []byte("pending")
 
 func pendingKey(k ledger.PendingKey) []byte { return []byte(k.Kind + "\x00" + k.Key) }
 
-func checkPending(pair string, keys []ledger.PendingKey) error {
-	if err := checkPair(pair); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if k.Kind == "" || k.Key == "" {
-			return errors.New("pending key with an empty kind or key")
-		}
-	}
-	return nil
-}
-
 // AddPending records keys, keeping the later Since of a key recorded twice.
 func (s *Store) AddPending(ctx context.Context, pair string, keys []ledger.PendingKey) error {
-	err := checkPending(pair, keys)
+	err := ledger.CheckPending(pair, keys)
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error {
 			b, err := writeSub(tx, pair, pendingBucket)
@@ -38,7 +25,7 @@ func (s *Store) AddPending(ctx context.Context, pair string, keys []ledger.Pendi
 				return err
 			}
 			for _, k := range keys {
-				since := sortable(toMillis(k.Since))
+				since := sortable(ledger.Millis(k.Since))
 				if old := b.Get(pendingKey(k)); len(old) == 8 && bytes.Compare(old, since) >= 0 {
 					continue
 				}
@@ -57,7 +44,7 @@ func (s *Store) AddPending(ctx context.Context, pair string, keys []ledger.Pendi
 
 // Pending lists the pair's pending keys in key order.
 func (s *Store) Pending(ctx context.Context, pair string) ([]ledger.PendingKey, error) {
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return nil, fmt.Errorf("ledger pending %s: %w", pair, err)
 	}
 	var out []ledger.PendingKey
@@ -71,7 +58,7 @@ func (s *Store) Pending(ctx context.Context, pair string) ([]ledger.PendingKey, 
 			if !ok || len(v) != 8 {
 				return fmt.Errorf("pending entry %q: %w", k, ErrCorrupt)
 			}
-			out = append(out, ledger.PendingKey{Kind: string(kind), Key: string(key), Since: fromMillis(unsortable(v))})
+			out = append(out, ledger.PendingKey{Kind: string(kind), Key: string(key), Since: ledger.FromMillis(unsortable(v))})
 			return nil
 		})
 	})
@@ -83,7 +70,7 @@ func (s *Store) Pending(ctx context.Context, pair string) ([]ledger.PendingKey, 
 
 // ClearPending removes each key whose stored Since is still k.Since.
 func (s *Store) ClearPending(ctx context.Context, pair string, keys []ledger.PendingKey) error {
-	err := checkPending(pair, keys)
+	err := ledger.CheckPending(pair, keys)
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error {
 			b := readSub(tx, pair, pendingBucket)
@@ -91,7 +78,7 @@ func (s *Store) ClearPending(ctx context.Context, pair string, keys []ledger.Pen
 				return nil
 			}
 			for _, k := range keys {
-				if bytes.Equal(b.Get(pendingKey(k)), sortable(toMillis(k.Since))) {
+				if bytes.Equal(b.Get(pendingKey(k)), sortable(ledger.Millis(k.Since))) {
 					if err := b.Delete(pendingKey(k)); err != nil {
 						return err
 					}

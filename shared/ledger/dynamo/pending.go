@@ -3,10 +3,8 @@ package dynamo
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,28 +21,16 @@ const (
 
 func pendingSK(k ledger.PendingKey) string { return pendingPrefix + k.Kind + "#" + k.Key }
 
-func checkPending(pair string, keys []ledger.PendingKey) error {
-	if pair == "" {
-		return errors.New("empty pair name")
-	}
-	for _, k := range keys {
-		if k.Kind == "" || k.Key == "" || strings.Contains(k.Kind, "#") {
-			return fmt.Errorf("pending key %q %q: want a kind without # and a key", k.Kind, k.Key)
-		}
-	}
-	return nil
-}
-
 // AddPending puts each key unless it is stored with a later Since: one
 // conditional put per key, so a resent put (lost response) changes nothing.
 func (s *Store) AddPending(ctx context.Context, pair string, keys []ledger.PendingKey) error {
-	err := checkPending(pair, keys)
+	err := ledger.CheckPending(pair, keys)
 	for _, k := range keys {
 		if err != nil {
 			break
 		}
 		it := key(pairPK(pair), pendingSK(k))
-		it[attrKind], it[attrSourceKey], it[attrSince] = str(k.Kind), str(k.Key), num(toMillis(k.Since))
+		it[attrKind], it[attrSourceKey], it[attrSince] = str(k.Kind), str(k.Key), num(ledger.Millis(k.Since))
 		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: &s.table, Item: it,
 			ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #since <= :since"),
@@ -63,7 +49,7 @@ func (s *Store) AddPending(ctx context.Context, pair string, keys []ledger.Pendi
 
 // Pending queries the pair's pending items.
 func (s *Store) Pending(ctx context.Context, pair string) ([]ledger.PendingKey, error) {
-	if err := checkPending(pair, nil); err != nil {
+	if err := ledger.CheckPending(pair, nil); err != nil {
 		return nil, fmt.Errorf("ledger pending %s: %w", pair, err)
 	}
 	pages := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
@@ -81,7 +67,7 @@ func (s *Store) Pending(ctx context.Context, pair string) ([]ledger.PendingKey, 
 		}
 		for _, it := range page.Items {
 			d := &decoder{it: it}
-			k := ledger.PendingKey{Kind: d.s(attrKind), Key: d.s(attrSourceKey), Since: fromMillis(d.n(attrSince))}
+			k := ledger.PendingKey{Kind: d.s(attrKind), Key: d.s(attrSourceKey), Since: ledger.FromMillis(d.n(attrSince))}
 			if d.err != nil {
 				return nil, fmt.Errorf("ledger pending %s: decode %s: %w", pair, d.s(SortKey), d.err)
 			}
@@ -96,7 +82,7 @@ func (s *Store) Pending(ctx context.Context, pair string) ([]ledger.PendingKey, 
 
 // ClearPending deletes each key whose since is still k.Since, conditionally.
 func (s *Store) ClearPending(ctx context.Context, pair string, keys []ledger.PendingKey) error {
-	err := checkPending(pair, keys)
+	err := ledger.CheckPending(pair, keys)
 	for _, k := range keys {
 		if err != nil {
 			break
@@ -106,7 +92,7 @@ func (s *Store) ClearPending(ctx context.Context, pair string, keys []ledger.Pen
 			Key:                       key(pairPK(pair), pendingSK(k)),
 			ConditionExpression:       aws.String("#since = :since"),
 			ExpressionAttributeNames:  map[string]string{"#since": attrSince},
-			ExpressionAttributeValues: item{":since": num(toMillis(k.Since))},
+			ExpressionAttributeValues: item{":since": num(ledger.Millis(k.Since))},
 		})
 		if _, moved := conditionFailed(err); moved {
 			err = nil // recorded again since, or already gone
