@@ -120,35 +120,50 @@ function statesError(name, cause) {
   return e;
 }
 
-// taskHandlers returns a local handler for every Task state of definition,
-// each invoking its Lambda function through routes; a Task of any other
-// resource is refused, so nothing ever calls a real AWS service.
+// taskHandlers returns a local handler for every Task state of definition:
+// a Lambda Task invokes its function through routes; a Task of any other
+// resource fails when reached, so nothing ever calls a real AWS service.
+// Harness errors are also collected in harness: neither Retry nor Catch may
+// hide them, wherever they happen (a Parallel branch, a Map iteration).
 function taskHandlers(definition, routes, harness) {
   const handlers = {};
   eachState(definition, (name, state) => {
     if (state.Type !== 'Task') return;
     if (name in handlers) throw new HarnessError(`state name ${JSON.stringify(name)} is used twice`);
-    handlers[name] = lambdaTask(name, state.Resource, routes, harness);
+    const handler = lambdaTask(name, state.Resource, routes);
+    handlers[name] = async (input) => {
+      try {
+        return await handler(input);
+      } catch (err) {
+        if (err instanceof HarnessError) harness.push(err.message);
+        throw err;
+      }
+    };
   });
   return handlers;
 }
 
-function lambdaTask(stateName, resource, routes, harness) {
+function lambdaTask(stateName, resource, routes) {
   if (INVOKE.test(resource)) {
     return async (input) => {
       const target = parseFunction(stateName, input && input.FunctionName, FUNCTION_NAME);
+      if ((input.InvocationType ?? 'RequestResponse') !== 'RequestResponse') {
+        throw new HarnessError(`state ${JSON.stringify(stateName)}: InvocationType ${input.InvocationType} is not supported locally`);
+      }
       const payload = input.Payload === undefined ? {} : input.Payload;
-      return invokeResult(await invoke(stateName, target, payload, routes, harness));
+      return invokeResult(await invoke(stateName, target, payload, routes));
     };
   }
   if (FUNCTION_ARN.test(resource)) {
     const target = parseFunction(stateName, resource, FUNCTION_ARN);
-    return async (input) => (await invoke(stateName, target, input, routes, harness)).payload;
+    return async (input) => (await invoke(stateName, target, input, routes)).payload;
   }
-  throw new HarnessError(
-    `state ${JSON.stringify(stateName)}: resource ${JSON.stringify(resource)} is not supported ` +
-      '(only arn:aws:states:::lambda:invoke and Lambda function ARNs run locally)',
-  );
+  return async () => {
+    throw new HarnessError(
+      `state ${JSON.stringify(stateName)}: resource ${JSON.stringify(resource)} is not supported ` +
+        '(only arn:aws:states:::lambda:invoke and Lambda function ARNs run locally)',
+    );
+  };
 }
 
 // parseFunction reads {partition, region, account, name, qualifier} from a
@@ -175,7 +190,7 @@ function functionArn(f) {
 
 // invoke calls the function at its route and returns {payload, text,
 // requestId}, or throws the States error real Step Functions would raise.
-async function invoke(stateName, target, payload, routes, harness) {
+async function invoke(stateName, target, payload, routes) {
   const requestId = randomUUID();
   const url = routes[target.name];
   if (!url) {
@@ -192,9 +207,7 @@ async function invoke(stateName, target, payload, routes, harness) {
     status = res.status;
     text = await res.text();
   } catch (err) {
-    const e = new HarnessError(`state ${JSON.stringify(stateName)}: invoke ${target.name} at ${url}: ${err.cause || err.message}`);
-    harness.push(e.message);
-    throw e;
+    throw new HarnessError(`state ${JSON.stringify(stateName)}: invoke ${target.name} at ${url}: ${err.cause || err.message}`);
   }
   return { payload: lambdaOutcome(status, text, requestId), text, requestId };
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -67,20 +68,21 @@ func TestHarness(t *testing.T) {
 	bootstrap := rie.Build(t, probePkg)
 	e := &env{sfn: sfn, probe: rie.Start(t, bootstrap, rie.Options{Name: "probe"}), bootstrap: bootstrap}
 	tests := map[string]func(*testing.T, *env){
-		"happy path: lambda:invoke result as AWS shapes it":      testHappyPath,
-		"a typed function error is caught by its name":           testCaught,
-		"a typed function error is retried, then succeeds":       testRetried,
-		"retries exhausted: FAILED with the function's error":    testExhausted,
-		"a function ARN as Resource returns the payload as is":   testDirectARN,
-		"a function without a route: ResourceNotFoundException":  testNoRoute,
-		"a function timeout is Lambda.Unknown":                   testTimeout,
-		"parallel branches invoking one function both succeed":   testParallel,
-		"Wait states can be shortened":                           testWait,
-		"the Context object names the execution":                 testContext,
-		"an invalid definition is refused with asl-validator's":  testInvalid,
-		"a definition that is not JSON names line and column":    testSyntax,
-		"a Task that cannot run locally is a harness error":      testUnsupported,
-		"a cancelled context aborts the run, the process serves": testCancel,
+		"happy path: lambda:invoke result as AWS shapes it":        testHappyPath,
+		"a typed function error is caught by its name":             testCaught,
+		"a typed function error is retried, then succeeds":         testRetried,
+		"retries exhausted: FAILED with the function's error":      testExhausted,
+		"a function ARN as Resource returns the payload as is":     testDirectARN,
+		"a function without a route: ResourceNotFoundException":    testNoRoute,
+		"a function timeout is Lambda.Unknown":                     testTimeout,
+		"parallel branches invoking one function both succeed":     testParallel,
+		"Wait states can be shortened":                             testWait,
+		"the Context object names the execution":                   testContext,
+		"an invalid definition is refused with asl-validator's":    testInvalid,
+		"a definition that is not JSON names line and column":      testSyntax,
+		"a Task that cannot run locally is a harness error":        testUnsupported,
+		"an unreachable function is a harness error, never caught": testUnreachable,
+		"a cancelled context aborts the run, the process serves":   testCancel,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -282,6 +284,20 @@ func testUnsupported(t *testing.T, e *env) {
 	_, err := e.sfn.Run(t.Context(), []byte(def), nil, e.fast())
 	if !errors.Is(err, sfntest.ErrHarness) || !strings.Contains(err.Error(), `state "Put": resource "arn:aws:states:::dynamodb:putItem" is not supported`) {
 		t.Errorf("Run = %v, want ErrHarness naming the state and its resource", err)
+	}
+}
+
+func testUnreachable(t *testing.T, e *env) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/2015-03-31/functions/function/invocations"
+	_ = l.Close() // nothing listens there any more
+	def := strings.Replace(readiness, `"ErrorEquals": ["ReadinessError"]`, `"ErrorEquals": ["States.ALL"]`, 1)
+	_, err = e.sfn.Run(t.Context(), []byte(def), nil, sfntest.Options{Functions: map[string]string{"probe": closed}})
+	if !errors.Is(err, sfntest.ErrHarness) || !strings.Contains(err.Error(), `state "Check": invoke probe at `+closed) {
+		t.Errorf("Run = %v, want ErrHarness naming the state, the function and its URL despite the States.ALL Catch", err)
 	}
 }
 
