@@ -34,6 +34,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/drsync/drsync/shared/sfntest/internal/tail"
 )
 
 // The account and region of the ARNs the harness makes up (the Context
@@ -64,7 +66,7 @@ var driver string
 type Interpreter struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	logs   *tail         // node's stderr
+	logs   *tail.Buffer  // the end of node's stderr
 	exited chan struct{} // closed once node is reaped
 	ready  chan struct{} // closed when the driver has loaded the tools
 	write  sync.Mutex    // one request line at a time
@@ -110,7 +112,7 @@ func Start(t testing.TB) *Interpreter {
 func start(ctx context.Context, node, dir string) (*Interpreter, error) {
 	i := &Interpreter{
 		cmd:    exec.Command(node, "-e", driver, dir, Region, Account),
-		logs:   &tail{max: logLimit},
+		logs:   &tail.Buffer{Max: logLimit},
 		exited: make(chan struct{}),
 		ready:  make(chan struct{}),
 		calls:  map[int64]chan reply{},

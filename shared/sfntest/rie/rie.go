@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/drsync/drsync/shared/sfntest/internal/tail"
 )
 
 // Limits of the harness. The RIE listens within ~15 ms; the bounds are for a
@@ -26,7 +28,8 @@ const (
 	buildTimeout = 10 * time.Minute
 	startTimeout = 10 * time.Second
 	stopTimeout  = 10 * time.Second
-	attempts     = 3 // another process may take a free port before the RIE binds it
+	attempts     = 3       // another process may take a free port before the RIE binds it
+	logLimit     = 1 << 20 // the end of the RIE's and the function's output kept for Logs
 )
 
 // Options configure one function.
@@ -46,7 +49,7 @@ type Options struct {
 type Function struct {
 	name    string
 	cmd     *exec.Cmd
-	logs    *buffer
+	logs    *tail.Buffer
 	exited  chan struct{}
 	front   *httptest.Server
 	invokes atomic.Int64
@@ -83,7 +86,7 @@ func launch(t testing.TB, rie, bootstrap string, opts Options) (*Function, error
 	if err != nil {
 		return nil, err
 	}
-	f := &Function{name: opts.Name, logs: &buffer{}, exited: make(chan struct{})}
+	f := &Function{name: opts.Name, logs: &tail.Buffer{Max: logLimit}, exited: make(chan struct{})}
 	f.cmd = exec.Command(rie, "--runtime-interface-emulator-address", emu, "--runtime-api-address", api, bootstrap)
 	f.cmd.Env = environ(opts)
 	f.cmd.Stdout, f.cmd.Stderr = f.logs, f.logs
@@ -147,7 +150,7 @@ func (f *Function) URL() string {
 // Invocations counts the invokes the function has received.
 func (f *Function) Invocations() int { return int(f.invokes.Load()) }
 
-// Logs is everything the RIE and the function wrote so far.
+// Logs is what the RIE and the function wrote so far (its last MiB).
 func (f *Function) Logs() string { return f.logs.String() }
 
 // freeAddr returns a loopback address nothing listens on right now.
@@ -195,23 +198,4 @@ func (f *Function) stop() error {
 	case <-time.After(stopTimeout):
 		return fmt.Errorf("stop the RIE for %s: pid %d not reaped after %s", f.name, f.cmd.Process.Pid, stopTimeout)
 	}
-}
-
-// buffer collects the RIE's output for Logs and failure messages.
-type buffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }
