@@ -77,6 +77,7 @@ func TestHarness(t *testing.T) {
 		"a function timeout is Lambda.Unknown":                     testTimeout,
 		"parallel branches invoking one function both succeed":     testParallel,
 		"Wait states can be shortened":                             testWait,
+		"an execution past its TimeoutSeconds is TIMED_OUT":        testTimedOut,
 		"the Context object names the execution":                   testContext,
 		"an invalid definition is refused with asl-validator's":    testInvalid,
 		"a definition that is not JSON names line and column":      testSyntax,
@@ -237,6 +238,15 @@ func testWait(t *testing.T, e *env) {
 	ex := e.run(t, def, `{}`, sfntest.Options{Waits: map[string]time.Duration{sfntest.AllStates: 0}})
 	if ex.Status != sfntest.Succeeded || strings.Join(ex.States(), ",") != "Settle,Done" {
 		t.Errorf("status %s states %v, want SUCCEEDED through Settle,Done", ex.Status, ex.States())
+	}
+}
+
+func testTimedOut(t *testing.T, e *env) {
+	const def = `{"TimeoutSeconds": 1, "StartAt": "Settle", "States": {
+	  "Settle": {"Type": "Wait", "Seconds": 3600, "End": true}}}`
+	ex := e.run(t, def, `{}`, sfntest.Options{})
+	if ex.Status != sfntest.TimedOut || ex.Error != "States.Timeout" {
+		t.Errorf("status %s error %q, want TIMED_OUT States.Timeout", ex.Status, ex.Error)
 	}
 }
 
