@@ -150,6 +150,8 @@ function lambdaTask(stateName, resource, routes) {
       if ((input.InvocationType ?? 'RequestResponse') !== 'RequestResponse') {
         throw new HarnessError(`state ${JSON.stringify(stateName)}: InvocationType ${input.InvocationType} is not supported locally`);
       }
+      // Without Payload the function gets {}, not an empty body that no
+      // runtime can decode (an assumption: not yet checked against AWS).
       const payload = input.Payload === undefined ? {} : input.Payload;
       return invokeResult(await invoke(stateName, target, payload, routes));
     };
