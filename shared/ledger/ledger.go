@@ -81,6 +81,12 @@ type Run struct {
 	Counts   map[string]int // by action: create, update, delete, skip, failed, unchanged
 	Errors   []string       // first errors, capped by the caller
 	Drift    int            // objects found changed by hand in the target
+	// Kinds are the kinds the run reconciled (readiness ages each kind by
+	// its last successful run).
+	Kinds []string
+	// Detail is the trigger's own account of the run, as JSON (a failover's
+	// steps, their durations and outcomes).
+	Detail []byte
 }
 
 // Outcome is how a run ended.
@@ -113,7 +119,10 @@ type PairState struct {
 	Epoch       int64  // increments at every failover/failback
 	LeaseHolder string // run id holding the run lease, "" if none
 	LeaseExpiry time.Time
-	Version     int64
+	// StopBy names who asked every run to stop (a failover runbook): while it
+	// is set, only StopBy may take or renew the lease.
+	StopBy  string
+	Version int64
 }
 
 // ReplicationResult is the latest replication check of one bucket pair
@@ -193,8 +202,13 @@ type Store interface {
 	AcquireLease(ctx context.Context, pair, holder string, ttl time.Duration, now time.Time) (PairState, error)
 	// ReleaseLease frees the lease if holder holds it; otherwise it does nothing.
 	ReleaseLease(ctx context.Context, pair, holder string) error
-	// SetActive switches the active side and increments the epoch if the current
-	// epoch equals expectEpoch. Errors: ErrConflict.
+	// RequestStop sets the pair's StopBy to by ("" clears it): from then on
+	// AcquireLease refuses every other holder, renewals included, so the run
+	// holding the lease stops at its next renewal and the lease falls free
+	// for by. SetActive clears it.
+	RequestStop(ctx context.Context, pair, by string) (PairState, error)
+	// SetActive switches the active side, increments the epoch and clears
+	// StopBy if the current epoch equals expectEpoch. Errors: ErrConflict.
 	SetActive(ctx context.Context, pair, side string, expectEpoch int64) (PairState, error)
 
 	// PutReplicationResult stores r as its bucket pair's latest result,

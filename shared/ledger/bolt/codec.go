@@ -40,6 +40,8 @@ type runDoc struct {
 	Counts   map[string]int `json:"counts,omitempty"`
 	Errors   []string       `json:"errors,omitempty"`
 	Drift    int            `json:"drift,omitempty"`
+	Kinds    []string       `json:"kinds,omitempty"`
+	Detail   []byte         `json:"detail,omitempty"`
 	Expires  int64          `json:"expires,omitempty"` // 0 = never
 }
 
@@ -48,6 +50,7 @@ type stateDoc struct {
 	Epoch       int64  `json:"epoch"`
 	LeaseHolder string `json:"lease_holder,omitempty"`
 	LeaseExpiry int64  `json:"lease_expiry,omitempty"`
+	StopBy      string `json:"stop_by,omitempty"`
 	Version     int64  `json:"version"`
 }
 
@@ -108,7 +111,7 @@ func encodeRun(r ledger.Run, expires int64) runDoc {
 	return runDoc{
 		ID: r.ID, Started: ledger.Millis(r.Started), Finished: ledger.Millis(r.Finished),
 		Trigger: r.Trigger, DryRun: r.DryRun, Outcome: r.Outcome,
-		Counts: r.Counts, Errors: r.Errors, Drift: r.Drift, Expires: expires,
+		Counts: r.Counts, Errors: r.Errors, Drift: r.Drift, Kinds: r.Kinds, Detail: r.Detail, Expires: expires,
 	}
 }
 
@@ -116,7 +119,7 @@ func (d runDoc) run() ledger.Run {
 	return ledger.Run{
 		ID: d.ID, Started: ledger.FromMillis(d.Started), Finished: ledger.FromMillis(d.Finished),
 		Trigger: d.Trigger, DryRun: d.DryRun, Outcome: d.Outcome,
-		Counts: d.Counts, Errors: d.Errors, Drift: d.Drift,
+		Counts: d.Counts, Errors: d.Errors, Drift: d.Drift, Kinds: d.Kinds, Detail: d.Detail,
 	}
 }
 
@@ -124,7 +127,7 @@ func encodeState(s ledger.PairState) stateDoc {
 	return stateDoc{
 		ActiveSide: s.ActiveSide, Epoch: s.Epoch,
 		LeaseHolder: s.LeaseHolder, LeaseExpiry: ledger.Millis(s.LeaseExpiry),
-		Version: s.Version,
+		StopBy: s.StopBy, Version: s.Version,
 	}
 }
 
@@ -132,6 +135,6 @@ func (d stateDoc) state() ledger.PairState {
 	return ledger.PairState{
 		ActiveSide: d.ActiveSide, Epoch: d.Epoch,
 		LeaseHolder: d.LeaseHolder, LeaseExpiry: ledger.FromMillis(d.LeaseExpiry),
-		Version: d.Version,
+		StopBy: d.StopBy, Version: d.Version,
 	}
 }

@@ -89,6 +89,9 @@ func acquireLease(tx *bbolt.Tx, pair, holder string, until, now time.Time) (ledg
 	if err != nil {
 		return ledger.PairState{}, err
 	}
+	if st.StopBy != "" && st.StopBy != holder {
+		return st, fmt.Errorf("%w: %s asked every run to stop", ledger.ErrLeaseHeld, st.StopBy)
+	}
 	if st.LeaseHolder != "" && st.LeaseHolder != holder && now.Before(st.LeaseExpiry) {
 		return st, fmt.Errorf("%w: %s holds it until %s", ledger.ErrLeaseHeld,
 			st.LeaseHolder, st.LeaseExpiry.Format(time.RFC3339Nano))
@@ -112,6 +115,26 @@ func (s *Store) ReleaseLease(ctx context.Context, pair, holder string) error {
 		return fmt.Errorf("ledger release lease %s for %s: %w", pair, holder, err)
 	}
 	return nil
+}
+
+// RequestStop sets (or, with by "", clears) the pair's StopBy.
+func (s *Store) RequestStop(ctx context.Context, pair, by string) (ledger.PairState, error) {
+	var st ledger.PairState
+	err := ledger.CheckPair(pair)
+	if err == nil {
+		err = s.update(ctx, func(tx *bbolt.Tx) error {
+			var err error
+			if st, err = readState(readPair(tx, pair)); err == nil {
+				st.StopBy = by
+				st, err = writeState(tx, pair, st)
+			}
+			return err
+		})
+	}
+	if err != nil {
+		return st, fmt.Errorf("ledger request stop %s by %q: %w", pair, by, err)
+	}
+	return st, nil
 }
 
 // SetActive switches the active side and increments the epoch if the current
@@ -145,7 +168,7 @@ func setActive(tx *bbolt.Tx, pair, side string, expectEpoch int64) (ledger.PairS
 	if st.Epoch != expectEpoch {
 		return st, fmt.Errorf("%w: pair at epoch %d, switch expects %d", ledger.ErrConflict, st.Epoch, expectEpoch)
 	}
-	st.ActiveSide = side
+	st.ActiveSide, st.StopBy = side, ""
 	st.Epoch++
 	return writeState(tx, pair, st)
 }

@@ -42,6 +42,8 @@ const (
 	attrOutcome     = "outcome"
 	attrCounts      = "counts"
 	attrErrors      = "errors"
+	attrKinds       = "kinds"
+	attrDetail      = "detail"
 	attrDrift       = "drift"
 	attrToken       = "token"
 	attrActiveSide  = "active_side"
@@ -49,6 +51,7 @@ const (
 	attrLeaseHolder = "lease_holder"
 	attrLeaseExpiry = "lease_expiry"
 	attrSwitchID    = "switch_id"
+	attrStopBy      = "stop_by"
 )
 
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -163,6 +166,32 @@ func (d *decoder) m(name string) map[string]types.AttributeValue {
 }
 
 // l returns a list attribute's members, nil if absent.
+// setStrs adds a list of strings unless it is empty.
+func setStrs(it item, name string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	l := make([]types.AttributeValue, len(vals))
+	for i, v := range vals {
+		l[i] = str(v)
+	}
+	it[name] = &types.AttributeValueMemberL{Value: l}
+}
+
+// strs reads a list of strings (setStrs).
+func (d *decoder) strs(name string) []string {
+	var out []string
+	for i, v := range d.l(name) {
+		sv, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			d.fail(fmt.Sprintf("%s[%d]", name, i), v, "S")
+			continue
+		}
+		out = append(out, sv.Value)
+	}
+	return out
+}
+
 func (d *decoder) l(name string) []types.AttributeValue {
 	v, ok := d.it[name]
 	if !ok {
@@ -247,12 +276,10 @@ func encodeRun(pair string, r ledger.Run, expires int64) item {
 		}
 		it[attrCounts] = &types.AttributeValueMemberM{Value: counts}
 	}
-	if len(r.Errors) > 0 {
-		errs := make([]types.AttributeValue, len(r.Errors))
-		for i, e := range r.Errors {
-			errs[i] = str(e)
-		}
-		it[attrErrors] = &types.AttributeValueMemberL{Value: errs}
+	setStrs(it, attrErrors, r.Errors)
+	setStrs(it, attrKinds, r.Kinds)
+	if len(r.Detail) > 0 {
+		it[attrDetail] = &types.AttributeValueMemberB{Value: r.Detail}
 	}
 	setN(it, attrDrift, int64(r.Drift))
 	setN(it, TTLAttribute, expires)
@@ -277,13 +304,9 @@ func decodeRun(it item) (ledger.Run, error) {
 			r.Counts[k] = int(d.parseN(attrCounts+"."+k, counts[k]))
 		}
 	}
-	for i, v := range d.l(attrErrors) {
-		sv, ok := v.(*types.AttributeValueMemberS)
-		if !ok {
-			d.fail(fmt.Sprintf("%s[%d]", attrErrors, i), v, "S")
-			continue
-		}
-		r.Errors = append(r.Errors, sv.Value)
+	r.Errors, r.Kinds = d.strs(attrErrors), d.strs(attrKinds)
+	if b, ok := it[attrDetail].(*types.AttributeValueMemberB); ok {
+		r.Detail = b.Value
 	}
 	if d.err != nil {
 		return ledger.Run{}, fmt.Errorf("decode run %s: %w", d.s(SortKey), d.err)
@@ -300,7 +323,7 @@ func decodeState(it item) (ledger.PairState, error) {
 	st := ledger.PairState{
 		ActiveSide: d.s(attrActiveSide), Epoch: d.n(attrEpoch),
 		LeaseHolder: d.s(attrLeaseHolder), LeaseExpiry: ledger.FromMillis(d.n(attrLeaseExpiry)),
-		Version: d.n(attrVersion),
+		StopBy: d.s(attrStopBy), Version: d.n(attrVersion),
 	}
 	if d.err != nil {
 		return ledger.PairState{}, fmt.Errorf("decode pair state: %w", d.err)

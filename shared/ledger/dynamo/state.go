@@ -88,20 +88,48 @@ func (s *Store) acquireLease(ctx context.Context, pair, holder string, ttl time.
 		// A first write of the state item also sets the defaults State reports.
 		UpdateExpression: aws.String("SET #holder = :me, #expiry = :until, " +
 			"#side = if_not_exists(#side, :primary), #e = if_not_exists(#e, :zero) ADD #v :one"),
-		ConditionExpression: aws.String("attribute_not_exists(#holder) OR #expiry <= :now OR #holder = :me"),
+		ConditionExpression: aws.String("(attribute_not_exists(#holder) OR #expiry <= :now OR #holder = :me) AND " +
+			"(attribute_not_exists(#stop) OR #stop = :me)"),
 		ExpressionAttributeNames: map[string]string{
 			"#holder": attrLeaseHolder, "#expiry": attrLeaseExpiry, "#side": attrActiveSide, "#e": attrEpoch, "#v": attrVersion,
+			"#stop": attrStopBy,
 		},
 		ExpressionAttributeValues: item{
 			":me": str(holder), ":until": num(now.Add(ttl).UnixMilli()), ":now": num(now.UnixMilli()),
 			":primary": str(defaultSide), ":zero": num(0), ":one": num(1),
 		},
 	})
-	if err == nil && held {
+	switch {
+	case err == nil && held && st.StopBy != "" && st.StopBy != holder:
+		err = fmt.Errorf("%w: %s asked every run to stop", ledger.ErrLeaseHeld, st.StopBy)
+	case err == nil && held:
 		err = fmt.Errorf("%w: %s holds it until %s", ledger.ErrLeaseHeld,
 			st.LeaseHolder, st.LeaseExpiry.Format(time.RFC3339Nano))
 	}
 	return st, err
+}
+
+// RequestStop sets (or, with by "", removes) the pair's stop_by attribute.
+func (s *Store) RequestStop(ctx context.Context, pair, by string) (ledger.PairState, error) {
+	if err := ledger.CheckPair(pair); err != nil {
+		return ledger.PairState{}, fmt.Errorf("ledger request stop %s: %w", pair, err)
+	}
+	in := dynamodb.UpdateItemInput{
+		UpdateExpression: aws.String("SET #stop = :by, #side = if_not_exists(#side, :primary), " +
+			"#e = if_not_exists(#e, :zero) ADD #v :one"),
+		ExpressionAttributeNames:  map[string]string{"#stop": attrStopBy, "#side": attrActiveSide, "#e": attrEpoch, "#v": attrVersion},
+		ExpressionAttributeValues: item{":by": str(by), ":primary": str(defaultSide), ":zero": num(0), ":one": num(1)},
+	}
+	if by == "" {
+		in.UpdateExpression = aws.String("REMOVE #stop ADD #v :one")
+		in.ExpressionAttributeNames = map[string]string{"#stop": attrStopBy, "#v": attrVersion}
+		in.ExpressionAttributeValues = item{":one": num(1)}
+	}
+	st, _, err := s.updateState(ctx, pair, in)
+	if err != nil {
+		return st, fmt.Errorf("ledger request stop %s by %q: %w", pair, by, err)
+	}
+	return st, nil
 }
 
 // ReleaseLease frees the lease if holder holds it; otherwise it does nothing.
@@ -158,10 +186,10 @@ func (s *Store) setActive(ctx context.Context, pair, side string, expectEpoch in
 	// resent request (the SDK retrying after a lost response) find its own
 	// switch: a failover that happened must not report that it lost.
 	st, lost, err := s.updateState(ctx, pair, dynamodb.UpdateItemInput{
-		UpdateExpression:    aws.String("SET #side = :side, #e = :next, #sid = :sid ADD #v :one"),
+		UpdateExpression:    aws.String("SET #side = :side, #e = :next, #sid = :sid REMOVE #stop ADD #v :one"),
 		ConditionExpression: aws.String(cond + " OR #sid = :sid"),
 		ExpressionAttributeNames: map[string]string{
-			"#side": attrActiveSide, "#e": attrEpoch, "#sid": attrSwitchID, "#v": attrVersion,
+			"#side": attrActiveSide, "#e": attrEpoch, "#sid": attrSwitchID, "#v": attrVersion, "#stop": attrStopBy,
 		},
 		ExpressionAttributeValues: item{
 			":side": str(side), ":expect": num(expectEpoch), ":next": num(expectEpoch + 1),

@@ -71,6 +71,9 @@ var subtests = []subtest{
 	{"StateDefault", testStateDefault},
 	// The run lease keeps two runs of one pair from syncing at once.
 	{"Lease", testLease},
+	// A failover asks every run to stop: the running one loses its lease at
+	// the next renewal, no other run starts, and the runbook alone takes it.
+	{"StopRequest", testStopRequest},
 	// Only the holder may release; anyone else's release is a no-op.
 	{"ReleaseLease", testReleaseLease},
 	// Failover switches sides exactly once per epoch.

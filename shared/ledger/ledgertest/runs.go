@@ -22,6 +22,8 @@ func testRun(i int, start time.Time) ledger.Run {
 		Outcome:  "partial",
 		Counts:   map[string]int{"create": i, "update": 2, "failed": 1},
 		Errors:   []string{fmt.Sprintf("job %d: 500 Internal Server Error", i), "notebook /a: timeout"},
+		Kinds:    []string{"job", "notebook"},
+		Detail:   []byte(`{"steps":[{"name":"Fence","ms":12}]}`),
 		Drift:    i * 3,
 	}
 }

@@ -1,6 +1,7 @@
 package ledgertest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -120,5 +121,44 @@ func testSetActive(t *testing.T, s ledger.Store, _ *Clock) {
 	}
 	if got := mustState(t, s, pairB); got.Epoch != 0 || got.ActiveSide != "primary" {
 		t.Errorf("other pair's state = %s, want untouched", showState(got))
+	}
+}
+
+func testStopRequest(t *testing.T, s ledger.Store, c *Clock) {
+	ctx := t.Context()
+	now := c.Now()
+	if _, err := s.AcquireLease(ctx, pairA, "sync", time.Minute, now); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.RequestStop(ctx, pairA, "runbook")
+	if err != nil || st.StopBy != "runbook" || st.LeaseHolder != "sync" {
+		t.Fatalf("RequestStop = %+v, %v", st, err)
+	}
+	if _, err := s.AcquireLease(ctx, pairA, "sync", time.Minute, now); !errors.Is(err, ledger.ErrLeaseHeld) {
+		t.Errorf("the running run renewed after a stop request: %v", err)
+	}
+	if _, err := s.AcquireLease(ctx, pairA, "runbook", time.Minute, now); !errors.Is(err, ledger.ErrLeaseHeld) {
+		t.Errorf("the runbook took a lease still held: %v", err)
+	}
+	if err := s.ReleaseLease(ctx, pairA, "sync"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcquireLease(ctx, pairA, "other", time.Minute, now); !errors.Is(err, ledger.ErrLeaseHeld) {
+		t.Errorf("another run started after the stop request: %v", err)
+	}
+	if _, err := s.AcquireLease(ctx, pairA, "runbook", time.Minute, now); err != nil {
+		t.Fatalf("the runbook could not take the free lease: %v", err)
+	}
+	if st, err := s.SetActive(ctx, pairA, "dr", 0); err != nil || st.StopBy != "" {
+		t.Errorf("SetActive = %+v, %v; want StopBy cleared", st, err)
+	}
+	if _, err := s.RequestStop(ctx, pairB, "runbook"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.RequestStop(ctx, pairB, ""); err != nil || st.StopBy != "" {
+		t.Errorf("clearing = %+v, %v", st, err)
+	}
+	if _, err := s.AcquireLease(ctx, pairB, "sync", time.Minute, now); err != nil {
+		t.Errorf("a run after the stop request was withdrawn: %v", err)
 	}
 }
