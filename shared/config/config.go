@@ -44,6 +44,18 @@ type Config struct {
 	HTTPTimeout Duration    `json:"http_timeout"`
 	Replication Replication `json:"replication"`
 	Ledger      Ledger      `json:"ledger"`
+	Failover    Failover    `json:"failover"`
+}
+
+// Failover configures the failover and failback runbook.
+type Failover struct {
+	// MaxSyncAge is how old the last successful sync of a kind may be for the
+	// standby to count as ready.
+	MaxSyncAge Duration `json:"max_sync_age"`
+	// FinalSyncTimeout bounds the last sync before the switch.
+	FinalSyncTimeout Duration `json:"final_sync_timeout"`
+	// FenceWait bounds the wait for a running sync to stop and free the lease.
+	FenceWait Duration `json:"fence_wait"`
 }
 
 // Check is a validation beyond Validate that needs more than the config
@@ -55,6 +67,9 @@ type Check func(*Config) error
 type Endpoint struct {
 	// Host is the workspace URL with its scheme, e.g. https://dbc-1234.cloud.databricks.com.
 	Host string `json:"host"`
+	// Region is the AWS region the workspace runs in (us-west-2); the stack
+	// refuses to run the runbook beside the primary, and readiness reports it.
+	Region string `json:"region,omitempty"`
 	// Auth is optional: without it the CLI takes credentials from flags or the
 	// DRSYNC_<SIDE>_* environment variables.
 	Auth Auth `json:"auth"`
@@ -163,6 +178,8 @@ func Default() *Config {
 		HTTPTimeout:  Duration{30 * time.Second},
 		Replication:  Replication{RPO: Duration{15 * time.Minute}},
 		Ledger:       Ledger{Path: "drsync-ledger.db"},
+		Failover: Failover{MaxSyncAge: Duration{time.Hour}, FinalSyncTimeout: Duration{5 * time.Minute},
+			FenceWait: Duration{3 * time.Minute}},
 	}
 }
 

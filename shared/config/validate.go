@@ -44,6 +44,15 @@ func (c *Config) Validate() error {
 	checkPathMap(&p, c.PathMap)
 	checkPolicies(&p, c)
 	checkReplication(&p, c.Replication)
+	for _, d := range []struct {
+		field string
+		v     Duration
+	}{{"failover.max_sync_age", c.Failover.MaxSyncAge}, {"failover.final_sync_timeout", c.Failover.FinalSyncTimeout},
+		{"failover.fence_wait", c.Failover.FenceWait}} {
+		if d.v.Duration <= 0 {
+			p.add(d.field, "must be positive, got %s", d.v.Duration)
+		}
+	}
 	if c.Ledger.Path == "" {
 		p.add("ledger.path", "required")
 	}

@@ -22,6 +22,9 @@ var (
 	// ErrFailedOver: the pair has failed over to DR, so syncing primary → DR
 	// would overwrite the live side.
 	ErrFailedOver = errors.New("the pair is failed over: DR is active, sync refused")
+	// ErrNotFailedOver: a reverse sync (DR → primary) on a pair whose primary
+	// is active would overwrite the live side.
+	ErrNotFailedOver = errors.New("the pair is not failed over: the primary is active, reverse sync refused")
 )
 
 // Result is what a run did.
@@ -37,6 +40,7 @@ type Result struct {
 // Errors: ErrSameWorkspace, listing and ledger failures.
 func Plan(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
 	opts.defaults()
+	store = opts.records(store)
 	if err := distinct(ctx, src, tgt); err != nil {
 		return nil, err
 	}
@@ -87,6 +91,7 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 // Action failures are not errors: they are in the plan and the run record.
 func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, opts Options) (*Result, error) {
 	opts.defaults()
+	store = opts.records(store)
 	started := opts.Now()
 	var fence ledger.Fence
 	var check func() error

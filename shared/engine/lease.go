@@ -93,7 +93,7 @@ func (l *lease) renew(ctx context.Context, done chan<- struct{}) {
 			return
 		case err != nil:
 			l.opts.Logger.WarnContext(ctx, "renew run lease", "error", err.Error())
-		case state.Epoch != l.epoch || state.ActiveSide == "dr":
+		case state.Epoch != l.epoch || state.ActiveSide != l.opts.activeSide():
 			l.lose(ctx, fmt.Errorf("%w: the pair is at epoch %d (active side %s), the run started at %d",
 				ledger.ErrFenced, state.Epoch, state.ActiveSide, l.epoch))
 			return

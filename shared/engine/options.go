@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/drsync/drsync/shared/config"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
 	"github.com/drsync/drsync/shared/resource/kinds"
@@ -39,6 +40,11 @@ type Options struct {
 	MapPath   func(string) string
 	UnmapPath func(string) (string, bool)
 	Rates     Rates
+
+	// Reverse syncs the other way (the DR workspace is the source), which only
+	// a failed-over pair does, to bring the primary up to date before a
+	// failback; its records are kept apart (ledger.Reverse).
+	Reverse bool
 
 	RunID   string
 	Holder  string // lease holder; default RunID
@@ -112,6 +118,56 @@ func (o *Options) Select(list string) error {
 	o.Kinds, o.Pulled = ks, pulled
 	return nil
 }
+
+// Reversed is o for the other direction: the DR workspace is the source,
+// the path map and the scope apply the other way round (a DR path is in
+// scope when the primary path it maps from is).
+func (o Options) Reversed() Options {
+	o.Reverse = true
+	mapPath, unmapPath, excluded := o.MapPath, o.UnmapPath, o.Excluded
+	if mapPath == nil {
+		mapPath = func(p string) string { return p }
+	}
+	if unmapPath == nil {
+		unmapPath = func(p string) (string, bool) { return p, true }
+	}
+	o.MapPath = func(p string) string {
+		if src, ok := unmapPath(p); ok {
+			return src
+		}
+		return p
+	}
+	o.UnmapPath = func(p string) (string, bool) { return mapPath(p), true }
+	if excluded != nil {
+		o.Excluded = func(p string) bool {
+			src, ok := unmapPath(p)
+			return !ok || excluded(src)
+		}
+	}
+	return o
+}
+
+// records is the ledger as the run's direction sees it.
+func (o *Options) records(store ledger.Store) ledger.Store {
+	if o.Reverse {
+		return ledger.Reverse(store)
+	}
+	return store
+}
+
+// activeSide is the side that must be active for the run's direction.
+func (o *Options) activeSide() string {
+	if o.Reverse {
+		return SideDR
+	}
+	return SidePrimary
+}
+
+// The sides of a pair, as the ledger's PairState.ActiveSide names them.
+const (
+	SidePrimary = "primary"
+	SideDR      = "dr"
+)
 
 func (o *Options) defaults() {
 	if o.Logger == nil {

@@ -13,7 +13,7 @@ import (
 // run held the lease (a dry run reads none). A targeted run adds them to its
 // keys; a full run covers them anyway. Errors: the ledger's.
 func takePending(ctx context.Context, store ledger.Store, opts *Options) ([]ledger.PendingKey, error) {
-	if opts.DryRun {
+	if opts.DryRun || opts.Reverse { // audit-log events name primary objects
 		return nil, nil
 	}
 	pending, err := store.Pending(ctx, opts.Pair)

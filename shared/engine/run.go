@@ -8,6 +8,7 @@ import (
 
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
+	"github.com/drsync/drsync/shared/resource"
 )
 
 // runTTL is how long run records are kept.
@@ -32,8 +33,11 @@ func acquire(ctx context.Context, store ledger.Store, opts Options) (ledger.Pair
 		}
 		return state, fmt.Errorf("take run lease: %w", err)
 	}
-	if state.ActiveSide == "dr" {
+	if state.ActiveSide != opts.activeSide() {
 		_ = store.ReleaseLease(ctx, opts.Pair, opts.Holder)
+		if opts.Reverse {
+			return state, fmt.Errorf("pair %s at epoch %d: %w", opts.Pair, state.Epoch, ErrNotFailedOver)
+		}
 		return state, fmt.Errorf("pair %s at epoch %d: %w", opts.Pair, state.Epoch, ErrFailedOver)
 	}
 	return state, nil
@@ -55,7 +59,7 @@ func finishRun(ctx context.Context, store ledger.Store, opts Options, res *Resul
 	s := res.Plan.Summary()
 	res.Run = ledger.Run{
 		ID: opts.RunID, Started: started, Finished: opts.Now(), Trigger: opts.Trigger, DryRun: opts.DryRun,
-		Outcome: result, Drift: res.Plan.Drift,
+		Outcome: result, Drift: res.Plan.Drift, Kinds: kindNames(opts.Kinds, opts.Reverse),
 		Counts: map[string]int{"create": s.Create, "update": s.Update, "delete": s.Delete,
 			"skip": s.Skip, "failed": s.Failed, "unchanged": s.Unchanged},
 	}
@@ -74,4 +78,16 @@ func finishRun(ctx context.Context, store ledger.Store, opts Options, res *Resul
 		return errors.Join(runErr, fmt.Errorf("record run: %w", err))
 	}
 	return runErr
+}
+
+// kindNames names the run's kinds as the ledger keeps them for its direction.
+func kindNames(ks []resource.Kind, reverse bool) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Name()
+		if reverse {
+			out[i] = ledger.ReverseKind(out[i])
+		}
+	}
+	return out
 }
