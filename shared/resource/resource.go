@@ -159,6 +159,29 @@ type Warmer interface {
 	Warm(doc Doc, p WarmPolicy) (Doc, map[string]string)
 }
 
+// Freezer is implemented by kinds whose objects run on their own (a job's
+// schedule): Freeze stops that on the side being left at failover, so both
+// sides never run at once, and returns what it changed (the statuses it
+// overrode) for the record. Freezing a frozen object changes nothing.
+type Freezer interface {
+	Freeze(ctx context.Context, ws Workspace, id string) (was map[string]string, err error)
+}
+
+// Activator is implemented by kinds whose DR copy is kept idle (Warmer):
+// Activate gives the object at failover the state the other side had,
+// from the facts Warm recorded (and, when asked, starts what was running);
+// Check compares the object with that state and lists the differences.
+type Activator interface {
+	Activate(ctx context.Context, ws Workspace, id string, facts map[string]string, p ActivatePolicy) (note string, err error)
+	Check(ctx context.Context, ws Workspace, id string, facts map[string]string, p ActivatePolicy) (diffs []string, err error)
+}
+
+// ActivatePolicy is what a failover asks of Activate.
+type ActivatePolicy struct {
+	// Start starts compute whose facts say it was running on the other side.
+	Start bool
+}
+
 // Finisher is implemented by kinds that need a step after a create (clusters are
 // terminated at once and pinned so no DR compute runs until failover).
 type Finisher interface {

@@ -262,3 +262,65 @@ func (*clusterKind) AfterCreate(ctx context.Context, ws resource.Workspace, id s
 	}
 	return errors.Join(errs...)
 }
+
+// A DR cluster is started at failover when its source was running.
+var (
+	_ resource.Freezer   = (*clusterKind)(nil)
+	_ resource.Activator = (*clusterKind)(nil)
+)
+
+// Freeze implements resource.Freezer: a cluster is left as it is (it runs
+// nothing on its own), but whether it was running is recorded, so the
+// failover can start its DR copy (was["state"] = "RUNNING").
+func (*clusterKind) Freeze(ctx context.Context, ws resource.Workspace, id string) (map[string]string, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return nil, err
+	}
+	c, err := w.Clusters.GetByClusterId(ctx, id)
+	if err != nil || c.State != compute.StateRunning {
+		return nil, err
+	}
+	return map[string]string{"state": string(compute.StateRunning)}, nil
+}
+
+// Activate implements resource.Activator: with p.Start, a terminated DR
+// cluster whose source was running (facts["state"]) is started, without
+// waiting; it stays pinned.
+func (*clusterKind) Activate(ctx context.Context, ws resource.Workspace, id string, facts map[string]string, p resource.ActivatePolicy) (string, error) {
+	if !p.Start || facts["state"] != string(compute.StateRunning) {
+		return "", nil
+	}
+	w, err := apiClient(ws)
+	if err != nil {
+		return "", err
+	}
+	c, err := w.Clusters.GetByClusterId(ctx, id)
+	if err != nil || c.State != compute.StateTerminated {
+		return "", err
+	}
+	if _, err := w.Clusters.Start(ctx, compute.StartCluster{ClusterId: id}); err != nil {
+		return "", err
+	}
+	return "started (it was running on the other side)", nil
+}
+
+// Check implements resource.Activator: a cluster that should have been
+// started is not terminated.
+func (*clusterKind) Check(ctx context.Context, ws resource.Workspace, id string, facts map[string]string, p resource.ActivatePolicy) ([]string, error) {
+	if !p.Start || facts["state"] != string(compute.StateRunning) {
+		return nil, nil
+	}
+	w, err := apiClient(ws)
+	if err != nil {
+		return nil, err
+	}
+	c, err := w.Clusters.GetByClusterId(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.State == compute.StateTerminated || c.State == compute.StateTerminating {
+		return []string{fmt.Sprintf("state is %s, want it started", c.State)}, nil
+	}
+	return nil, nil
+}

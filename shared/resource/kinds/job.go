@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -342,4 +343,141 @@ func parseJobID(id string) (int64, error) {
 		return 0, fmt.Errorf("job id %q is not a decimal int64: %w", id, err)
 	}
 	return n, nil
+}
+
+// A job's schedule runs it on its own: it is frozen on the side being left
+// at failover and activated on the side taking over.
+var (
+	_ resource.Freezer   = (*jobKind)(nil)
+	_ resource.Activator = (*jobKind)(nil)
+)
+
+// Freeze implements resource.Freezer: every schedule, trigger and continuous
+// block of the job that is not paused is paused (one jobs/update of just
+// those blocks); was["pause_status"] lists what it paused, in Warm's form.
+func (*jobKind) Freeze(ctx context.Context, ws resource.Workspace, id string) (map[string]string, error) {
+	return jobSetPause(ctx, ws, id, func(block, status string) (string, bool) {
+		return "PAUSED", status != "PAUSED"
+	})
+}
+
+// Activate implements resource.Activator: each block gets the pause status
+// the other side had (facts["pause_status"], recorded by Warm or Freeze);
+// blocks the facts do not name are left as they are.
+func (*jobKind) Activate(ctx context.Context, ws resource.Workspace, id string, facts map[string]string, _ resource.ActivatePolicy) (string, error) {
+	want := jobPauseFacts(facts)
+	changed, err := jobSetPause(ctx, ws, id, func(block, status string) (string, bool) {
+		w, ok := want[block]
+		return w, ok && w != status
+	})
+	if err != nil || len(changed) == 0 {
+		return "", err
+	}
+	return "pause status restored: " + facts["pause_status"], nil
+}
+
+// Check implements resource.Activator: the blocks whose pause status
+// differs from the facts.
+func (*jobKind) Check(ctx context.Context, ws resource.Workspace, id string, facts map[string]string, _ resource.ActivatePolicy) ([]string, error) {
+	j, err := jobGet(ctx, ws, id)
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for block, want := range jobPauseFacts(facts) {
+		if got, ok := jobPauseOf(j.Settings, block); ok && got != want {
+			diffs = append(diffs, fmt.Sprintf("%s.pause_status is %s, want %s", block, got, want))
+		}
+	}
+	slices.Sort(diffs)
+	return diffs, nil
+}
+
+// jobPauseFacts reads "schedule=UNPAUSED,trigger=PAUSED" into block → status.
+func jobPauseFacts(facts map[string]string) map[string]string {
+	out := map[string]string{}
+	for part := range strings.SplitSeq(facts["pause_status"], ",") {
+		if block, status, ok := strings.Cut(part, "="); ok {
+			out[block] = status
+		}
+	}
+	return out
+}
+
+func jobGet(ctx context.Context, ws resource.Workspace, id string) (*jobs.Job, error) {
+	w, err := apiClient(ws)
+	if err != nil {
+		return nil, err
+	}
+	jobID, err := parseJobID(id)
+	if err != nil {
+		return nil, err
+	}
+	return w.Jobs.Get(ctx, jobs.GetJobRequest{JobId: jobID})
+}
+
+// jobSetPause sets, in one jobs/update of just the changed blocks, the pause
+// status next returns for each block the job has (an absent status is
+// UNPAUSED); it returns what it changed, as {"pause_status": "block=old,…"}.
+func jobSetPause(ctx context.Context, ws resource.Workspace, id string, next func(block, status string) (string, bool)) (map[string]string, error) {
+	j, err := jobGet(ctx, ws, id)
+	if err != nil || j.Settings == nil {
+		return nil, err
+	}
+	var was []string
+	update := jobs.JobSettings{}
+	for _, block := range jobPauseFields {
+		status, ok := jobPauseOf(j.Settings, block)
+		if !ok {
+			continue
+		}
+		if to, change := next(block, status); change {
+			was = append(was, block+"="+status)
+			jobPauseSet(j.Settings, &update, block, jobs.PauseStatus(to))
+		}
+	}
+	if len(was) == 0 {
+		return nil, nil
+	}
+	w, _ := apiClient(ws)
+	if err := w.Jobs.Update(ctx, jobs.UpdateJob{JobId: j.JobId, NewSettings: &update}); err != nil {
+		return nil, err
+	}
+	return map[string]string{"pause_status": strings.Join(was, ",")}, nil
+}
+
+// jobPauseOf is the pause status of one block, ok false when the job has none.
+func jobPauseOf(s *jobs.JobSettings, block string) (string, bool) {
+	var st jobs.PauseStatus
+	switch {
+	case s == nil:
+		return "", false
+	case block == "schedule" && s.Schedule != nil:
+		st = s.Schedule.PauseStatus
+	case block == "trigger" && s.Trigger != nil:
+		st = s.Trigger.PauseStatus
+	case block == "continuous" && s.Continuous != nil:
+		st = s.Continuous.PauseStatus
+	default:
+		return "", false
+	}
+	if st == "" {
+		st = jobs.PauseStatusUnpaused
+	}
+	return string(st), true
+}
+
+// jobPauseSet copies block from s into update with its pause status set.
+func jobPauseSet(s, update *jobs.JobSettings, block string, to jobs.PauseStatus) {
+	switch block {
+	case "schedule":
+		b := *s.Schedule
+		b.PauseStatus, update.Schedule = to, &b
+	case "trigger":
+		b := *s.Trigger
+		b.PauseStatus, update.Trigger = to, &b
+	case "continuous":
+		b := *s.Continuous
+		b.PauseStatus, update.Continuous = to, &b
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/databricks/databricks-sdk-go/service/compute"
 
@@ -180,4 +181,71 @@ func (*poolKind) Delete(ctx context.Context, ws resource.Workspace, id string) e
 		return err
 	}
 	return nil
+}
+
+// A DR pool keeps no idle instances until failover.
+var _ resource.Activator = (*poolKind)(nil)
+
+// Activate implements resource.Activator: the pool gets back the minimum of
+// idle instances the source had (facts["min_idle_instances"], from Warm).
+func (*poolKind) Activate(ctx context.Context, ws resource.Workspace, id string, facts map[string]string, _ resource.ActivatePolicy) (string, error) {
+	want, ok, err := poolMinIdle(facts)
+	if err != nil || !ok {
+		return "", err
+	}
+	w, err := apiClient(ws)
+	if err != nil {
+		return "", err
+	}
+	p, err := w.InstancePools.GetByInstancePoolId(ctx, id)
+	if err != nil || p.MinIdleInstances == want {
+		return "", err
+	}
+	doc, err := resource.ToDoc(p)
+	if err != nil {
+		return "", err
+	}
+	var req compute.EditInstancePool
+	if err := resource.FromDoc(doc, &req); err != nil {
+		return "", err
+	}
+	req.InstancePoolId, req.MinIdleInstances = id, want
+	req.ForceSendFields = append(req.ForceSendFields, "MinIdleInstances")
+	if err := w.InstancePools.Edit(ctx, req); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("min_idle_instances %d restored", want), nil
+}
+
+// Check implements resource.Activator.
+func (*poolKind) Check(ctx context.Context, ws resource.Workspace, id string, facts map[string]string, _ resource.ActivatePolicy) ([]string, error) {
+	want, ok, err := poolMinIdle(facts)
+	if err != nil || !ok {
+		return nil, err
+	}
+	w, err := apiClient(ws)
+	if err != nil {
+		return nil, err
+	}
+	p, err := w.InstancePools.GetByInstancePoolId(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.MinIdleInstances != want {
+		return []string{fmt.Sprintf("min_idle_instances is %d, want %d", p.MinIdleInstances, want)}, nil
+	}
+	return nil, nil
+}
+
+// poolMinIdle reads the recorded minimum of idle instances.
+func poolMinIdle(facts map[string]string) (int, bool, error) {
+	v, ok := facts["min_idle_instances"]
+	if !ok {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false, fmt.Errorf("recorded min_idle_instances %q is not a number", v)
+	}
+	return n, true, nil
 }
