@@ -70,16 +70,16 @@ type State struct {
 	Execution string    `json:"execution"`
 	Started   time.Time `json:"started"`
 	// Step is the step to run next (the Lambda task's input names it).
-	Step    string       `json:"step,omitempty"`
-	Steps   []StepReport `json:"steps"`
-	Ready   *Readiness   `json:"readiness,omitempty"`
-	Frozen  []Frozen     `json:"frozen,omitempty"`
+	Step   string       `json:"step,omitempty"`
+	Steps  []StepReport `json:"steps"`
+	Ready  *Readiness   `json:"readiness,omitempty"`
+	Frozen []Frozen     `json:"frozen,omitempty"`
 	// LeftDown says why the side being left did not answer when the freeze
 	// asked; the final sync then does not ask again.
-	LeftDown string `json:"left_down,omitempty"`
-	Epoch   int64        `json:"epoch"`
-	Diffs   []string     `json:"differences,omitempty"`
-	Outcome string       `json:"outcome,omitempty"`
+	LeftDown string   `json:"left_down,omitempty"`
+	Epoch    int64    `json:"epoch"`
+	Diffs    []string `json:"differences,omitempty"`
+	Outcome  string   `json:"outcome,omitempty"`
 	// Failure is the error a failed step left (the state machine's Catch
 	// puts it here); the Record step then records the run as failed.
 	Failure *StepError `json:"error,omitempty"`
@@ -90,8 +90,8 @@ type StepReport struct {
 	Name       string    `json:"name"`
 	Started    time.Time `json:"started"`
 	DurationMS int64     `json:"duration_ms"`
-	Outcome    string   `json:"outcome"` // done, skipped, failed, dry-run
-	Notes      []string `json:"notes,omitempty"`
+	Outcome    string    `json:"outcome"` // done, skipped, failed, dry-run
+	Notes      []string  `json:"notes,omitempty"`
 }
 
 // Step outcomes.
