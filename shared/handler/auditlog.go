@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drsync/drsync/shared/auditlog"
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
@@ -186,7 +186,7 @@ func (inv invocation) scan(ctx context.Context, sum *AuditlogSummary) ([]pending
 // once when the key as given does not exist.
 func (inv invocation) open(ctx context.Context, sum *AuditlogSummary) (io.ReadCloser, error) {
 	body, err := inv.d.Objects.Open(ctx, sum.Bucket, sum.Key)
-	if alt := unescape(sum.Key); errors.Is(err, connect.ErrNoSuchKey) && alt != sum.Key {
+	if alt := unescape(sum.Key); errors.Is(err, awsconn.ErrNoSuchKey) && alt != sum.Key {
 		if body, err = inv.d.Objects.Open(ctx, sum.Bucket, alt); err == nil {
 			sum.Key = alt
 		}

@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
@@ -80,12 +80,12 @@ type Deps struct {
 
 // ObjectReader reads whole S3 objects (the auditlog function's deliveries).
 type ObjectReader interface {
-	// Open starts reading s3://bucket/key. Errors: connect.ErrNoSuchKey
+	// Open starts reading s3://bucket/key. Errors: awsconn.ErrNoSuchKey
 	// (wrapped) when it does not exist.
 	Open(ctx context.Context, bucket, key string) (io.ReadCloser, error)
 }
 
-var _ ObjectReader = (*connect.S3Objects)(nil)
+var _ ObjectReader = (*awsconn.S3Objects)(nil)
 
 // Setup is what Load needs besides the environment.
 type Setup struct {
@@ -101,7 +101,7 @@ type Setup struct {
 	Metrics io.Writer
 	// AWS overrides the AWS client settings (tests give static credentials);
 	// the zero value is right in Lambda. Its Getenv defaults to Getenv.
-	AWS connect.AWSOptions
+	AWS awsconn.Options
 	// Objects builds the reader of delivered audit-log objects (NewS3, for
 	// the auditlog function); nil for a function that reads none, which then
 	// links no S3 client at all.
@@ -137,7 +137,7 @@ func Load(ctx context.Context, s Setup) (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := connect.LambdaAWSConfig(s.AWS)
+	awsCfg, err := awsconn.LambdaConfig(s.AWS)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func newLogger(w io.Writer, level slog.Level, function string) *slog.Logger {
 }
 
 // NewS3 returns the reader of audit-log objects (Setup.Objects).
-func NewS3(cfg aws.Config) ObjectReader { return connect.NewS3Objects(cfg) }
+func NewS3(cfg aws.Config) ObjectReader { return awsconn.NewS3Objects(cfg) }
 
 func orString(v, def string) string {
 	if v == "" {

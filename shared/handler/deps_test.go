@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 )
@@ -29,7 +29,7 @@ func setup(env map[string]string, logs *handlertest.Buffer) handler.Setup {
 		Function: "sync", Version: "dev",
 		Getenv: func(k string) string { return env[k] },
 		Logs:   logs, Metrics: logs,
-		AWS: connect.AWSOptions{Region: awstest.Region, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+		AWS: awsconn.Options{Region: awstest.Region, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/metrics"
@@ -66,7 +66,7 @@ func LoadReplcheck(ctx context.Context, s Setup) (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := connect.LambdaAWSConfig(s.AWS)
+	awsCfg, err := awsconn.LambdaConfig(s.AWS)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/databricks/databricks-sdk-go"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
@@ -191,7 +192,7 @@ func (s *Stack) Deps(t testing.TB, function string) (*handler.Deps, *Output) {
 		Source:            s.workspace(t, connect.Source, s.Config.Source, s.Source.Token()),
 		Target:            s.workspace(t, connect.Target, s.Config.Target, s.Target.Token()),
 		Store:             dynamo.New(dynamodb.NewFromConfig(s.AWS), s.Table, dynamo.Options{}),
-		Objects:           connect.NewS3Objects(s.AWS),
+		Objects:           awsconn.NewS3Objects(s.AWS),
 		Logger:            slog.New(slog.NewJSONHandler(&out.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics:           metrics.New(&out.Metrics, Pair),
 		SourceWorkspaceID: strconv.FormatInt(SourceWorkspaceID, 10),

@@ -73,7 +73,7 @@ type Store struct {
 }
 
 // New returns a store on table through db (a *dynamodb.Client, built from
-// connect.AWSConfig so throttling is retried). It makes no call: a missing
+// awsconn.Config so throttling is retried). It makes no call: a missing
 // table shows at the first read or write.
 func New(db api, table string, opts Options) *Store {
 	if opts.Now == nil {

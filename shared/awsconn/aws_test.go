@@ -1,4 +1,4 @@
-package connect_test
+package awsconn_test
 
 import (
 	"encoding/pem"
@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -37,15 +37,15 @@ func envOf(endpoint string) func(string) string {
 // The endpoint comes from DRSYNC_AWS_ENDPOINT (how a Lambda under the RIE
 // finds moto), and an explicit one wins over it: a call that reached moto
 // proves which was used, since AWS itself is unreachable here.
-func TestAWSConfigEndpoint(t *testing.T) {
+func TestConfigEndpoint(t *testing.T) {
 	moto := awstest.Start(t)
 	const dead = "http://127.0.0.1:1"
-	for name, opts := range map[string]connect.AWSOptions{
+	for name, opts := range map[string]awsconn.Options{
 		"from the environment":      {Getenv: envOf(moto.URL())},
 		"explicit over environment": {Endpoint: moto.URL(), Getenv: envOf(dead)},
 	} {
 		opts.Region, opts.Credentials, opts.MaxAttempts = "us-east-1", testCreds, 1
-		cfg, err := connect.AWSConfig(t.Context(), opts)
+		cfg, err := awsconn.Config(t.Context(), opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -58,7 +58,7 @@ func TestAWSConfigEndpoint(t *testing.T) {
 // With AWS_CA_BUNDLE set (as on this project's machines) loading must work:
 // the SDK adds the bundle only to its own buildable HTTP client and refuses
 // a plain *http.Client.
-func TestAWSConfigWithCABundle(t *testing.T) {
+func TestConfigWithCABundle(t *testing.T) {
 	srv := httptest.NewTLSServer(nil)
 	srv.Close()
 	bundle := filepath.Join(t.TempDir(), "ca.pem")
@@ -67,19 +67,19 @@ func TestAWSConfigWithCABundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_CA_BUNDLE", bundle)
-	if _, err := connect.AWSConfig(t.Context(), connect.AWSOptions{Region: "us-east-1", Credentials: testCreds}); err != nil {
-		t.Errorf("AWSConfig with AWS_CA_BUNDLE: %v", err)
+	if _, err := awsconn.Config(t.Context(), awsconn.Options{Region: "us-east-1", Credentials: testCreds}); err != nil {
+		t.Errorf("Config with AWS_CA_BUNDLE: %v", err)
 	}
 }
 
-// Retries are bounded by MaxAttempts (default connect.DefaultAWSMaxAttempts)
+// Retries are bounded by MaxAttempts (default awsconn.DefaultMaxAttempts)
 // and throttling is among what is retried, through real HTTP to a proxy that
 // throttles every request.
-func TestAWSConfigRetryBounded(t *testing.T) {
+func TestConfigRetryBounded(t *testing.T) {
 	p := awstest.NewProxy(t, awstest.Start(t).URL())
 	p.Inject(1000, awstest.DynamoDBError("ProvisionedThroughputExceededException", "slow down"))
-	for _, c := range []struct{ maxAttempts, want int }{{0, connect.DefaultAWSMaxAttempts}, {2, 2}} {
-		cfg, err := connect.AWSConfig(t.Context(), connect.AWSOptions{
+	for _, c := range []struct{ maxAttempts, want int }{{0, awsconn.DefaultMaxAttempts}, {2, 2}} {
+		cfg, err := awsconn.Config(t.Context(), awsconn.Options{
 			Region: "us-east-1", Endpoint: p.URL(), Credentials: testCreds,
 			MaxAttempts: c.maxAttempts, MaxBackoff: time.Millisecond,
 		})
@@ -100,11 +100,11 @@ func TestAWSConfigRetryBounded(t *testing.T) {
 
 // MaxBackoff caps every delay, throttles included (the SDK's own base for
 // those is 1 s doubling up to 20 s, far too long inside a Lambda), and the
-// default cap is connect.DefaultAWSMaxBackoff.
-func TestAWSConfigBackoffCapped(t *testing.T) {
+// default cap is awsconn.DefaultMaxBackoff.
+func TestConfigBackoffCapped(t *testing.T) {
 	throttle := &types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}
-	for _, c := range []struct{ opt, want time.Duration }{{0, connect.DefaultAWSMaxBackoff}, {10 * time.Millisecond, 10 * time.Millisecond}} {
-		cfg, err := connect.AWSConfig(t.Context(), connect.AWSOptions{Region: "us-east-1", Credentials: testCreds, MaxBackoff: c.opt})
+	for _, c := range []struct{ opt, want time.Duration }{{0, awsconn.DefaultMaxBackoff}, {10 * time.Millisecond, 10 * time.Millisecond}} {
+		cfg, err := awsconn.Config(t.Context(), awsconn.Options{Region: "us-east-1", Credentials: testCreds, MaxBackoff: c.opt})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,26 +122,26 @@ func TestAWSConfigBackoffCapped(t *testing.T) {
 
 // Without a region anywhere the error says where to set one, instead of every
 // later call failing to resolve an endpoint.
-func TestAWSConfigNeedsRegion(t *testing.T) {
+func TestConfigNeedsRegion(t *testing.T) {
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	_, err := connect.AWSConfig(t.Context(), connect.AWSOptions{Credentials: testCreds})
+	_, err := awsconn.Config(t.Context(), awsconn.Options{Credentials: testCreds})
 	if err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
-		t.Errorf("AWSConfig without a region = %v, want an error naming AWS_REGION", err)
+		t.Errorf("Config without a region = %v, want an error naming AWS_REGION", err)
 	}
 }
 
 // A function's config comes from what Lambda puts in the environment alone:
 // region and the role's credentials, the endpoint override too; missing
 // ones are named.
-func TestLambdaAWSConfig(t *testing.T) {
+func TestLambdaConfig(t *testing.T) {
 	moto := awstest.Start(t)
 	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
 		"AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "tok", config.EnvAWSEndpoint: moto.URL()}
 	getenv := func(k string) string { return env[k] }
-	cfg, err := connect.LambdaAWSConfig(connect.AWSOptions{Getenv: getenv, MaxAttempts: 1})
+	cfg, err := awsconn.LambdaConfig(awsconn.Options{Getenv: getenv, MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestLambdaAWSConfig(t *testing.T) {
 	for _, unset := range []string{"AWS_REGION", "AWS_SECRET_ACCESS_KEY"} {
 		saved := env[unset]
 		delete(env, unset)
-		_, err := connect.LambdaAWSConfig(connect.AWSOptions{Getenv: getenv})
+		_, err := awsconn.LambdaConfig(awsconn.Options{Getenv: getenv})
 		if err == nil || !strings.Contains(err.Error(), unset) {
 			t.Errorf("without %s: err = %v, want it named", unset, err)
 		}
