@@ -17,6 +17,7 @@ import (
 	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/plan"
@@ -79,7 +80,7 @@ type AuditlogSummary struct {
 // actions ran. Failed actions are not errors: their records stay unmarked.
 func (d *Deps) Auditlog(ctx context.Context, ev events.EventBridgeEvent) (AuditlogSummary, error) {
 	inv := d.begin(ctx)
-	sum := AuditlogSummary{RunID: inv.id, Pair: d.Config.Pair}
+	sum := AuditlogSummary{RunID: inv.ID, Pair: d.Config.Pair}
 	err := inv.auditlog(ctx, ev, &sum)
 	return inv.finishAuditlog(ctx, sum, err)
 }
@@ -110,7 +111,7 @@ func (inv invocation) auditlog(ctx context.Context, ev events.EventBridgeEvent, 
 		sum.Outcome = OutcomeForeign
 		return nil
 	}
-	work, cancel := inv.d.work(ctx)
+	work, cancel := inv.d.Work(ctx)
 	defer cancel()
 	recs, err := inv.scan(work, sum)
 	if err != nil {
@@ -122,7 +123,7 @@ func (inv invocation) auditlog(ctx context.Context, ev events.EventBridgeEvent, 
 	refs := keysOf(recs)
 	sum.Keys, sum.KeyList = len(refs), refList(refs)
 	if len(refs) == 0 {
-		sum.Outcome = OutcomeNothingToDo
+		sum.Outcome = function.OutcomeNothingToDo
 		return nil
 	}
 	return inv.syncKeys(ctx, work, recs, refs, sum)
@@ -260,7 +261,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 	if res != nil {
 		sum.Outcome, sum.Actions, sum.Drift, sum.Errors = res.Run.Outcome, t.count(res.Plan), res.Plan.Drift, t.failures(res.Plan)
 	}
-	stopped := res != nil && onlyDeadline(ctx, work, err)
+	stopped := res != nil && function.OnlyDeadline(ctx, work, err)
 	switch {
 	case errors.Is(err, engine.ErrFailedOver):
 		// Changes of a primary that is no longer active are not copied;
@@ -274,7 +275,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 		return err
 	}
 	if stopped {
-		sum.Outcome = OutcomeIncomplete
+		sum.Outcome = function.OutcomeIncomplete
 		return fmt.Errorf("the deadline stopped the sync with %d actions left (the rest is marked done): %w",
 			sum.Actions.Remaining, err)
 	}
@@ -341,23 +342,23 @@ func covers(k auditlog.Key, u resource.Ref, paths map[string]bool) bool {
 // handler returns. An auditlog run emits no RunSucceeded: that marker is the
 // full sync's, which the staleness alarm watches.
 func (inv invocation) finishAuditlog(ctx context.Context, sum AuditlogSummary, err error) (AuditlogSummary, error) {
-	sum.DurationMS = inv.elapsed().Milliseconds()
+	sum.DurationMS = inv.Elapsed().Milliseconds()
 	values := sum.Actions.metricValues(sum.Drift)
 	c := func(n int) metrics.Value { return metrics.Value{V: float64(n), Unit: metrics.Count} }
 	values[metrics.RecordsProcessed] = c(sum.Marked)
 	values[metrics.RecordsIgnored] = c(sum.Ignored)
 	values[metrics.RecordsMalformed] = c(sum.Malformed)
-	values[config.MetricRunFailed] = flag(err != nil)
+	values[config.MetricRunFailed] = function.Flag(err != nil)
 	if err != nil {
-		if sum.Outcome != ledger.OutcomeRefused && sum.Outcome != OutcomeIncomplete {
-			sum.Outcome = OutcomeFailed
+		if sum.Outcome != ledger.OutcomeRefused && sum.Outcome != function.OutcomeIncomplete {
+			sum.Outcome = function.OutcomeFailed
 		}
 		sum.Error = err.Error()
-		inv.log.ErrorContext(ctx, "audit-log sync failed", "summary", sum)
-		inv.emit(ctx, values, sum.Outcome)
+		inv.Log.ErrorContext(ctx, "audit-log sync failed", "summary", sum)
+		inv.Emit(ctx, values, sum.Outcome)
 		return sum, fmt.Errorf("audit-log sync of pair %s, run %s, object s3://%s/%s: %w", sum.Pair, sum.RunID, sum.Bucket, sum.Key, err)
 	}
-	inv.log.InfoContext(ctx, "audit-log sync finished", "summary", sum)
-	inv.emit(ctx, values, sum.Outcome)
+	inv.Log.InfoContext(ctx, "audit-log sync finished", "summary", sum)
+	inv.Emit(ctx, values, sum.Outcome)
 	return sum, nil
 }

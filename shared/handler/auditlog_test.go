@@ -14,6 +14,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
 	"github.com/drsync/drsync/shared/emulator"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 	"github.com/drsync/drsync/shared/ledger"
@@ -33,7 +34,7 @@ func synced(t *testing.T) (*handlertest.Stack, *handler.Deps, *handlertest.Outpu
 	t.Helper()
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "auditlog")
-	if _, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-full", time.Minute); err != nil {
+	if _, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-full", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	out.Metrics = handlertest.Buffer{}
@@ -64,7 +65,7 @@ func TestAuditlogSyncsTheNamedObjectsOnce(t *testing.T) {
 	}
 	key := handlertest.AuditKey(handlertest.SourceWorkspaceID, "first")
 	s.PutAuditObject(t, key, lines...)
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-audit", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-audit", time.Minute)
 	if err != nil {
 		t.Fatalf("auditlog: %v\nlogs:\n%s", err, out.Logs.String())
 	}
@@ -75,7 +76,7 @@ func TestAuditlogSyncsTheNamedObjectsOnce(t *testing.T) {
 	}
 	assertTargetChanged(t, s)
 	emf := lastEMF(t, out)
-	if metric(t, emf, "RecordsProcessed") != 4 || metric(t, emf, "RecordsMalformed") != 1 || metric(t, emf, "RecordsIgnored") != 4 {
+	if handlertest.Metric(t, emf, "RecordsProcessed") != 4 || handlertest.Metric(t, emf, "RecordsMalformed") != 1 || handlertest.Metric(t, emf, "RecordsIgnored") != 4 {
 		t.Fatalf("EMF %v", emf)
 	}
 	if _, ok := emf["RunSucceeded"]; ok {
@@ -85,7 +86,7 @@ func TestAuditlogSyncsTheNamedObjectsOnce(t *testing.T) {
 	more := handlertest.AuditRecord{Service: "notebook", Action: "modifyNotebook", Params: map[string]string{"path": otherNotebook}}.Line()
 	s.PutAuditObject(t, key, append(lines, more)...)
 	s.Target.ResetRequests()
-	again, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
+	again, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 		handlertest.AuditRecord{Service: "notebook", Action: "modifyNotebook", Params: map[string]string{"path": changedNotebook}}.Line(),
 		handlertest.AuditRecord{Service: "jobs", Action: "update", Params: map[string]string{"job_id": jobID}}.Line())
 	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/reset", Kind: emulator.InternalError})
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-1", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-1", time.Minute)
 	if err != nil {
 		t.Fatalf("a failed action must not fail the invocation: %v", err)
 	}
@@ -163,7 +164,7 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	s.Target.ClearFaults()
-	retry, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-2", time.Minute)
+	retry, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-2", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,14 +185,14 @@ func TestAuditlogLeaseHeldIsRetried(t *testing.T) {
 	if _, err := d.Store.AcquireLease(ctx, handlertest.Pair, "sync-run", time.Minute, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	_, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
+	_, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
 	if !errors.Is(err, ledger.ErrLeaseHeld) {
 		t.Fatalf("err = %v, want ErrLeaseHeld", err)
 	}
 	if err := d.Store.ReleaseLease(ctx, handlertest.Pair, "sync-run"); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
 	if err != nil || sum.AlreadyProcessed != 0 || sum.Marked != 1 {
 		t.Fatalf("retry: %+v, %v", sum, err)
 	}
@@ -204,17 +205,17 @@ func TestAuditlogForeignAndMissingObjects(t *testing.T) {
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "auditlog")
 	foreign := handlertest.AuditKey(42, "other") // never written: reading it would fail
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, foreign), "req-foreign", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, foreign), "req-foreign", time.Minute)
 	if err != nil || sum.Outcome != handler.OutcomeForeign {
 		t.Fatalf("foreign object: %+v, %v", sum, err)
 	}
 	missing := handlertest.AuditKey(handlertest.SourceWorkspaceID, "missing")
-	_, err = invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, missing), "req-missing", time.Minute)
+	_, err = handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, missing), "req-missing", time.Minute)
 	if err == nil {
 		t.Fatal("a missing object was not an error")
 	}
 	mustContain(t, err.Error(), "s3://"+s.Bucket+"/"+missing, "NoSuchKey")
-	if metric(t, lastEMF(t, out), "RunFailed") != 1 {
+	if handlertest.Metric(t, lastEMF(t, out), "RunFailed") != 1 {
 		t.Error("no RunFailed for an unreadable object")
 	}
 }
@@ -228,8 +229,8 @@ func TestAuditlogEncodedKey(t *testing.T) {
 	key := handlertest.AuditKey(handlertest.SourceWorkspaceID, "encoded")
 	s.PutAuditObject(t, key, handlertest.AuditRecord{Service: "jobs", Action: "runNow", Params: map[string]string{"job_id": "1"}}.Line())
 	encoded := strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, encoded), "req-enc", time.Minute)
-	if err != nil || sum.Key != key || sum.Records != 1 || sum.Outcome != handler.OutcomeNothingToDo {
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, encoded), "req-enc", time.Minute)
+	if err != nil || sum.Key != key || sum.Records != 1 || sum.Outcome != function.OutcomeNothingToDo {
 		t.Fatalf("encoded key %s: %+v, %v", encoded, sum, err)
 	}
 }
@@ -239,7 +240,7 @@ func TestAuditlogRejectsOtherEvents(t *testing.T) {
 	t.Parallel()
 	s := handlertest.New(t, handlertest.Options{})
 	d, _ := s.Deps(t, "auditlog")
-	_, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.Event(t, "scheduled.json"), "req-wrong", time.Minute)
+	_, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.Event(t, "scheduled.json"), "req-wrong", time.Minute)
 	if err == nil {
 		t.Fatal("a scheduled event was accepted")
 	}

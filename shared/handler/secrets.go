@@ -12,6 +12,7 @@ import (
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -24,15 +25,15 @@ var _ secretAPI = (*secretsmanager.Client)(nil)
 
 // workspaces builds both Databricks clients, each from an explicit config
 // with the credentials its secret holds.
-func workspaces(ctx context.Context, cfg *config.Config, e env, sm secretAPI, s Setup) (src, tgt resource.Workspace, err error) {
-	opts := connect.OptionsFrom(cfg, s.Version)
-	opts.RetryTimeout = retryBudget(cfg.RetryTimeout.Duration, e.functionTimeout)
-	opts.Getenv = e.getenv
-	src, err = workspace(ctx, sm, opts, side{connect.Source, cfg.Source, e.sourceARN, config.EnvSourceSecretARN})
+func workspaces(ctx context.Context, cfg *config.Config, e function.Env, sm secretAPI, version string) (src, tgt resource.Workspace, err error) {
+	opts := connect.OptionsFrom(cfg, version)
+	opts.RetryTimeout = retryBudget(cfg.RetryTimeout.Duration, e.FunctionTimeout)
+	opts.Getenv = e.Getenv
+	src, err = workspace(ctx, sm, opts, side{connect.Source, cfg.Source, e.SourceARN, config.EnvSourceSecretARN})
 	if err != nil {
 		return src, tgt, err
 	}
-	tgt, err = workspace(ctx, sm, opts, side{connect.Target, cfg.Target, e.targetARN, config.EnvTargetSecretARN})
+	tgt, err = workspace(ctx, sm, opts, side{connect.Target, cfg.Target, e.TargetARN, config.EnvTargetSecretARN})
 	return src, tgt, err
 }
 
