@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drsync/drsync/shared/awsconn"
+	"github.com/drsync/drsync/shared/awsconn/chain"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/replication"
 )
@@ -129,11 +130,11 @@ func (o verifyOptions) pairs() ([]replication.Pair, error) {
 // addressing when the endpoint is overridden.
 func (o verifyOptions) clients(ctx context.Context) (replication.Clients, error) {
 	opts := awsconn.Options{Region: o.region, Endpoint: o.endpoint}
-	cfg, err := awsconn.Config(ctx, opts)
+	cfg, err := chain.Config(ctx, opts)
 	if err != nil && o.region == "" {
 		opts.Region = defaultRegion
 		var retryErr error
-		if cfg, retryErr = awsconn.Config(ctx, opts); retryErr == nil {
+		if cfg, retryErr = chain.Config(ctx, opts); retryErr == nil {
 			err = nil
 		}
 	}

@@ -1,21 +1,21 @@
-// Package awsconn builds what drsync talks to AWS through: the aws.Config
-// every AWS client is made from (with a bounded retryer), and a reader of
-// whole S3 objects by one signed GET. It imports no Databricks SDK, so a
-// function that talks to AWS alone (replcheck) links none.
+// Package awsconn builds what drsync's Lambda functions talk to AWS
+// through: the aws.Config of a function (from Lambda's environment, with a
+// bounded retryer), and signed calls of single operations where an SDK
+// client would weigh too much: reading an S3 object, reading a secret. It
+// imports neither the Databricks SDK (so a function that talks to AWS alone
+// links none) nor the AWS SDK's config loader (package chain, for the CLI
+// and tests).
 package awsconn
 
 import (
 	"cmp"
-	"context"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/drsync/drsync/shared/config"
@@ -28,8 +28,9 @@ const (
 	DefaultMaxBackoff  = 2 * time.Second
 )
 
-// Options configures Config. The zero value is right for a Lambda
-// function: region and credentials from its environment, AWS's own endpoints.
+// Options configures LambdaConfig and chain.Config. The zero value is right
+// for a Lambda function: region and credentials from its environment, AWS's
+// own endpoints.
 type Options struct {
 	// Region wins over AWS_REGION and the shared config files.
 	Region string
@@ -50,59 +51,27 @@ type Options struct {
 	Getenv func(string) string
 }
 
-// Config loads the aws.Config every drsync AWS client is built from: the
-// SDK's default chain for what opts leaves unset, the SDK's buildable HTTP
-// client (the only kind it can add AWS_CA_BUNDLE's roots to; a plain
-// *http.Client makes loading fail when that variable is set), and the
-// standard retryer with bounded attempts and backoff, which retries
+// BaseEndpoint is Endpoint, else DRSYNC_AWS_ENDPOINT; "" means AWS's own.
+func (o Options) BaseEndpoint() string {
+	if o.Endpoint != "" {
+		return o.Endpoint
+	}
+	return o.getenv()(config.EnvAWSEndpoint)
+}
+
+func (o Options) getenv() func(string) string {
+	if o.Getenv == nil {
+		return os.Getenv
+	}
+	return o.Getenv
+}
+
+// Retryer returns the provider of the SDK's standard retryer, bounded by
+// MaxAttempts and MaxBackoff (0 = the drsync defaults), which retries
 // throttling errors such as DynamoDB's ProvisionedThroughputExceededException.
-// It makes no network call. Errors: the SDK failing to load (a bad shared
-// config file or profile, an unreadable CA bundle), or no region anywhere.
-func Config(ctx context.Context, opts Options) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsLoadOptions(opts)...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("awsconn: load AWS config: %w", err)
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, errors.New("awsconn: no AWS region: set AWS_REGION (Lambda sets it) or Options.Region")
-	}
-	return cfg, nil
-}
-
-// awsLoadOptions turns opts into the SDK's load options.
-func awsLoadOptions(opts Options) []func(*awsconfig.LoadOptions) error {
-	load := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient()),
-		awsconfig.WithRetryer(newRetryer(opts.MaxAttempts, opts.MaxBackoff)),
-	}
-	if opts.Region != "" {
-		load = append(load, awsconfig.WithRegion(opts.Region))
-	}
-	if ep := awsEndpoint(opts); ep != "" {
-		load = append(load, awsconfig.WithBaseEndpoint(ep))
-	}
-	if opts.Credentials != nil {
-		load = append(load, awsconfig.WithCredentialsProvider(opts.Credentials))
-	}
-	return load
-}
-
-// awsEndpoint is opts.Endpoint, else DRSYNC_AWS_ENDPOINT.
-func awsEndpoint(opts Options) string {
-	if opts.Endpoint != "" {
-		return opts.Endpoint
-	}
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	return getenv(config.EnvAWSEndpoint)
-}
-
-// newRetryer returns the provider of the standard retryer, bounded by
-// maxAttempts and maxBackoff (0 = the drsync defaults). Each client gets its
-// own retryer, and so its own retry token bucket.
-func newRetryer(maxAttempts int, maxBackoff time.Duration) func() aws.Retryer {
+// Each client gets its own retryer, and so its own retry token bucket.
+func (o Options) Retryer() func() aws.Retryer {
+	maxAttempts, maxBackoff := o.MaxAttempts, o.MaxBackoff
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
 	}
@@ -117,23 +86,21 @@ func newRetryer(maxAttempts int, maxBackoff time.Duration) func() aws.Retryer {
 	}
 }
 
-// LambdaConfig is Config for a Lambda function: the region and the
+// LambdaConfig is the aws.Config of a Lambda function: the region and the
 // role's credentials that Lambda puts in the environment (AWS_REGION,
-// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the same
-// HTTP client and retryer. It leaves out the default chain's shared-file,
-// SSO, STS and IMDS providers, which a function never uses and which add
-// megabytes to every bootstrap. opts wins over the environment.
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the SDK's
+// buildable HTTP client and opts' retryer. It leaves out the default
+// chain's shared-file, SSO, STS and IMDS providers (package chain), which a
+// function never uses and which add megabytes to every bootstrap. opts wins
+// over the environment. It makes no network call.
 // Errors: no region, or no credentials, naming the variables to set.
 func LambdaConfig(opts Options) (aws.Config, error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := opts.getenv()
 	cfg := aws.Config{
 		Region:      cmp.Or(opts.Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
 		Credentials: opts.Credentials,
 		HTTPClient:  awshttp.NewBuildableClient(),
-		Retryer:     newRetryer(opts.MaxAttempts, opts.MaxBackoff),
+		Retryer:     opts.Retryer(),
 	}
 	if cfg.Region == "" {
 		return aws.Config{}, errors.New("awsconn: no AWS region: set AWS_REGION (Lambda sets it) or Options.Region")
@@ -145,7 +112,7 @@ func LambdaConfig(opts Options) (aws.Config, error) {
 		}
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))
 	}
-	if ep := awsEndpoint(opts); ep != "" {
+	if ep := opts.BaseEndpoint(); ep != "" {
 		cfg.BaseEndpoint = aws.String(ep)
 	}
 	return cfg, nil

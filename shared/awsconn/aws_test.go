@@ -1,11 +1,7 @@
 package awsconn_test
 
 import (
-	"encoding/pem"
 	"errors"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,62 +20,14 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 
 var testCreds = credentials.NewStaticCredentialsProvider("test", "test", "")
 
-// envOf is a Getenv that knows only DRSYNC_AWS_ENDPOINT.
-func envOf(endpoint string) func(string) string {
-	return func(name string) string {
-		if name == config.EnvAWSEndpoint {
-			return endpoint
-		}
-		return ""
-	}
-}
-
-// The endpoint comes from DRSYNC_AWS_ENDPOINT (how a Lambda under the RIE
-// finds moto), and an explicit one wins over it: a call that reached moto
-// proves which was used, since AWS itself is unreachable here.
-func TestConfigEndpoint(t *testing.T) {
-	moto := awstest.Start(t)
-	const dead = "http://127.0.0.1:1"
-	for name, opts := range map[string]awsconn.Options{
-		"from the environment":      {Getenv: envOf(moto.URL())},
-		"explicit over environment": {Endpoint: moto.URL(), Getenv: envOf(dead)},
-	} {
-		opts.Region, opts.Credentials, opts.MaxAttempts = "us-east-1", testCreds, 1
-		cfg, err := awsconn.Config(t.Context(), opts)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if _, err := dynamodb.NewFromConfig(cfg).ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
-			t.Errorf("%s: ListTables: %v", name, err)
-		}
-	}
-}
-
-// With AWS_CA_BUNDLE set (as on this project's machines) loading must work:
-// the SDK adds the bundle only to its own buildable HTTP client and refuses
-// a plain *http.Client.
-func TestConfigWithCABundle(t *testing.T) {
-	srv := httptest.NewTLSServer(nil)
-	srv.Close()
-	bundle := filepath.Join(t.TempDir(), "ca.pem")
-	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(bundle, block, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_CA_BUNDLE", bundle)
-	if _, err := awsconn.Config(t.Context(), awsconn.Options{Region: "us-east-1", Credentials: testCreds}); err != nil {
-		t.Errorf("Config with AWS_CA_BUNDLE: %v", err)
-	}
-}
-
 // Retries are bounded by MaxAttempts (default awsconn.DefaultMaxAttempts)
 // and throttling is among what is retried, through real HTTP to a proxy that
 // throttles every request.
-func TestConfigRetryBounded(t *testing.T) {
+func TestRetryBounded(t *testing.T) {
 	p := awstest.NewProxy(t, awstest.Start(t).URL())
 	p.Inject(1000, awstest.DynamoDBError("ProvisionedThroughputExceededException", "slow down"))
 	for _, c := range []struct{ maxAttempts, want int }{{0, awsconn.DefaultMaxAttempts}, {2, 2}} {
-		cfg, err := awsconn.Config(t.Context(), awsconn.Options{
+		cfg, err := awsconn.LambdaConfig(awsconn.Options{
 			Region: "us-east-1", Endpoint: p.URL(), Credentials: testCreds,
 			MaxAttempts: c.maxAttempts, MaxBackoff: time.Millisecond,
 		})
@@ -101,10 +49,10 @@ func TestConfigRetryBounded(t *testing.T) {
 // MaxBackoff caps every delay, throttles included (the SDK's own base for
 // those is 1 s doubling up to 20 s, far too long inside a Lambda), and the
 // default cap is awsconn.DefaultMaxBackoff.
-func TestConfigBackoffCapped(t *testing.T) {
+func TestRetryBackoffCapped(t *testing.T) {
 	throttle := &types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}
 	for _, c := range []struct{ opt, want time.Duration }{{0, awsconn.DefaultMaxBackoff}, {10 * time.Millisecond, 10 * time.Millisecond}} {
-		cfg, err := awsconn.Config(t.Context(), awsconn.Options{Region: "us-east-1", Credentials: testCreds, MaxBackoff: c.opt})
+		cfg, err := awsconn.LambdaConfig(awsconn.Options{Region: "us-east-1", Credentials: testCreds, MaxBackoff: c.opt})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,19 +65,6 @@ func TestConfigBackoffCapped(t *testing.T) {
 				t.Errorf("MaxBackoff %s: delay before attempt %d = %s, %v; want at most %s", c.opt, attempt+1, d, err, c.want)
 			}
 		}
-	}
-}
-
-// Without a region anywhere the error says where to set one, instead of every
-// later call failing to resolve an endpoint.
-func TestConfigNeedsRegion(t *testing.T) {
-	t.Setenv("AWS_REGION", "")
-	t.Setenv("AWS_DEFAULT_REGION", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	_, err := awsconn.Config(t.Context(), awsconn.Options{Credentials: testCreds})
-	if err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
-		t.Errorf("Config without a region = %v, want an error naming AWS_REGION", err)
 	}
 }
 

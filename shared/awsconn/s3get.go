@@ -66,7 +66,7 @@ func (s *S3Objects) retryer() aws.Retryer {
 	if s.cfg.Retryer != nil {
 		return s.cfg.Retryer()
 	}
-	return newRetryer(0, 0)()
+	return Options{}.Retryer()()
 }
 
 // get makes one signed GET.

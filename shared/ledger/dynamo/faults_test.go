@@ -28,7 +28,7 @@ func proxied(t *testing.T, now func() time.Time) (*Store, *awstest.Proxy) {
 var throttle = awstest.DynamoDBError("ProvisionedThroughputExceededException",
 	"The level of configured provisioned throughput for the table was exceeded.")
 
-// Throttling is retried by the SDK retryer awsconn.Config sets up, for
+// Throttling is retried by the SDK retryer awsconn.Options.Retryer sets up, for
 // every kind of call the store makes: a throttled ledger write must not fail
 // a sync.
 func TestThrottlingRetried(t *testing.T) {
