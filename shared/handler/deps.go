@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
@@ -90,7 +89,7 @@ func load(ctx context.Context, s function.Setup) (*Deps, aws.Config, error) {
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	src, tgt, err := workspaces(ctx, l.Config, l.Env, secretsmanager.NewFromConfig(l.AWS), s.Version)
+	src, tgt, err := workspaces(ctx, l.Config, l.Env, awsconn.NewSecrets(l.AWS), s.Version)
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
