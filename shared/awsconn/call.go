@@ -37,6 +37,7 @@ type operation struct {
 	service   string // signing name: "s3", "secretsmanager"
 	serviceID string // the SDK's name in errors: "S3", "Secrets Manager"
 	name      string // "GetObject", "GetSecretValue"
+	region    string // "" means the config's
 	method    string
 	url       string
 	header    http.Header
@@ -94,7 +95,8 @@ func (c caller) once(ctx context.Context, op operation) (*http.Response, error) 
 	}
 	sum := sha256.Sum256(op.body)
 	hash := hex.EncodeToString(sum[:])
-	if err := c.signer.SignHTTP(ctx, creds, req, hash, op.service, c.cfg.Region, time.Now()); err != nil {
+	region := cmp.Or(op.region, c.cfg.Region)
+	if err := c.signer.SignHTTP(ctx, creds, req, hash, op.service, region, time.Now()); err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
 	resp, err := c.httpClient().Do(req)

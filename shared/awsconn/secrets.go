@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/restjson"
 	"github.com/aws/smithy-go"
 )
@@ -38,20 +39,26 @@ type SecretValue struct {
 	Binary []byte  `json:"SecretBinary"`
 }
 
-// GetSecretValue reads the current value of the secret id (an ARN or a
-// name). Throttling, 5xx answers and connection errors are retried by the
+// GetSecretValue reads the current value of the secret id: a name, or an
+// ARN, which is read in the region it names (a DR stack may read the
+// primary region's secrets; Secrets Manager answers only in the secret's
+// region). Throttling, 5xx answers and connection errors are retried by the
 // config's retryer. Errors: the SDK's *smithy.OperationError with Secrets
 // Manager's code (ResourceNotFoundException, AccessDeniedException, …) as
-// its smithy.APIError; a transport or credentials error; an answer that
-// is not the JSON document of a value.
+// its smithy.APIError; a transport or credentials error; an answer that is
+// not the JSON document of a value.
 func (s *Secrets) GetSecretValue(ctx context.Context, id string) (SecretValue, error) {
 	body, err := json.Marshal(map[string]string{"SecretId": id})
 	if err != nil {
 		return SecretValue{}, err
 	}
+	region := s.c.cfg.Region
+	if a, err := arn.Parse(id); err == nil {
+		region = a.Region
+	}
 	resp, err := s.c.do(ctx, operation{
-		service: "secretsmanager", serviceID: "Secrets Manager", name: "GetSecretValue",
-		method: http.MethodPost, url: s.endpoint(), body: body,
+		service: "secretsmanager", serviceID: "Secrets Manager", name: "GetSecretValue", region: region,
+		method: http.MethodPost, url: s.endpoint(region), body: body,
 		header: http.Header{
 			"Content-Type": {"application/x-amz-json-1.1"},
 			"X-Amz-Target": {"secretsmanager.GetSecretValue"},
@@ -70,15 +77,15 @@ func (s *Secrets) GetSecretValue(ctx context.Context, id string) (SecretValue, e
 	return v, nil
 }
 
-// endpoint is the config's BaseEndpoint (moto, a local run), else the
+// endpoint is the config's BaseEndpoint (moto, a local run), else
 // region's public endpoint. Databricks on AWS runs in the aws and
 // aws-us-gov partitions, both under amazonaws.com; the SDK's resolver,
 // which knows every partition, would add 130 KB to every bootstrap.
-func (s *Secrets) endpoint() string {
+func (s *Secrets) endpoint(region string) string {
 	if ep := s.c.cfg.BaseEndpoint; ep != nil {
 		return strings.TrimSuffix(*ep, "/") + "/"
 	}
-	return "https://secretsmanager." + s.c.cfg.Region + ".amazonaws.com/"
+	return "https://secretsmanager." + region + ".amazonaws.com/"
 }
 
 // jsonError reads a JSON-protocol error answer, by the SDK's own reader:

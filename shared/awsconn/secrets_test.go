@@ -49,6 +49,26 @@ func TestSecretsGetSecretValue(t *testing.T) {
 	}
 }
 
+// A secret is read in the region its ARN names, whatever the config's: a
+// DR stack may read the primary region's secrets, and Secrets Manager
+// answers only in the secret's region (moto, like AWS, keeps secrets per
+// region).
+func TestSecretsReadsTheARNsRegion(t *testing.T) {
+	t.Parallel()
+	cfg := awstest.Start(t).Config(t)
+	west := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.Region = "us-west-2" })
+	out, err := west.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("awsconn/west"), SecretString: aws.String("w")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region == "us-west-2" {
+		t.Fatal("the test needs a config of another region")
+	}
+	if v, err := awsconn.NewSecrets(cfg).GetSecretValue(t.Context(), *out.ARN); err != nil || *v.String != "w" {
+		t.Errorf("secret %s read from a %s config: %+v, %v", *out.ARN, cfg.Region, v, err)
+	}
+}
+
 // The call is the one the SDK's client makes: same method, path, protocol
 // headers and body, signed for the same service and region.
 func TestSecretsSendsWhatTheSDKSends(t *testing.T) {
