@@ -73,8 +73,8 @@ func Load(ctx context.Context, s function.Setup) (*Deps, error) {
 }
 
 // LoadAuditlog is Load for the auditlog function: with the reader of
-// delivered audit-log objects, which the sync function does without, so its
-// binary links neither the signed GET nor an XML decoder.
+// delivered audit-log objects, which the sync function, reading none, does
+// without, so its bootstrap carries no S3 reader.
 func LoadAuditlog(ctx context.Context, s function.Setup) (*Deps, error) {
 	d, awsCfg, err := load(ctx, s)
 	if err != nil {
