@@ -18,7 +18,7 @@ demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync,
 	bin/demo --drsync bin/drsync
 
 .PHONY: test
-test: tools-moto vet lint ## Vet, lint, every test with the race detector, the CDK tests and a real cdk synth (what CI runs)
+test: tools-moto sfn-install vet lint ## Vet, lint, every test with the race detector, the CDK tests and a real cdk synth (what CI runs)
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/infra$$')
 	$(GO) test -count=1 ./infra/...
 	$(MAKE) --no-print-directory cfn-lint
@@ -109,6 +109,20 @@ cdk-install: $(CDK) ## Install the pinned AWS CDK CLI into .cdk/ (npm ci from th
 $(CDK): .cdk/package.json .cdk/package-lock.json
 	npm ci --prefix .cdk --no-fund --no-audit
 	@touch $@
+
+# The Step Functions tools shared/sfntest drives with node: asl-validator and
+# aws-local-stepfunctions, pinned in .sfn/package-lock.json.
+SFN := $(CURDIR)/.sfn/node_modules/.bin/local-sfn
+
+.PHONY: sfn-install
+sfn-install: $(SFN) ## Install the pinned Step Functions tools into .sfn/ (npm ci from the lockfile)
+$(SFN): .sfn/package.json .sfn/package-lock.json
+	npm ci --prefix .sfn --no-fund --no-audit
+	@touch $@
+
+.PHONY: test-sfn
+test-sfn: sfn-install ## The Step Functions harness's tests: a real bootstrap under the RIE, driven by the local interpreter
+	DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -race ./shared/sfntest/...
 
 .PHONY: build-functions $(BOOTSTRAPS)
 build-functions: $(BOOTSTRAPS) ## Cross-compile every functions/<name> to build/<name>/bootstrap (linux/arm64)

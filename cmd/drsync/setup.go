@@ -5,16 +5,25 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/drsync/drsync/shared/awsconn"
+	"github.com/drsync/drsync/shared/awsconn/chain"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/bolt"
+	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -93,11 +102,24 @@ func workspaces(ctx context.Context, f *flags, cfg *config.Config, logger *slog.
 	return resource.Workspace{Side: connect.Source, API: s}, resource.Workspace{Side: connect.Target, API: t}, nil
 }
 
-// openLedger opens the ledger file: for a command that only reads (plan,
-// status), a snapshot that never creates the file and works while a sync
-// holds it. Errors: a missing file (read-only) or a path that cannot be
-// opened exit 2; a file in use, corrupt or not a ledger exits 1.
-func openLedger(ctx context.Context, cfg *config.Config, readOnly bool) (*bolt.Store, error) {
+// dynamoLedger is the --ledger prefix of the pair's DynamoDB ledger table.
+const dynamoLedger = "dynamodb://"
+
+// sharedLedger reports whether the ledger is the pair's DynamoDB table, which
+// the Lambda functions and other operators use too (no file lock).
+func sharedLedger(cfg *config.Config) bool { return strings.HasPrefix(cfg.Ledger.Path, dynamoLedger) }
+
+// openLedger opens the ledger: dynamodb://TABLE is the pair's DynamoDB table
+// (the standard AWS credential chain, AWS_REGION, AWS_ENDPOINT_URL), so a
+// manual run takes the same lease as the functions and sees a failed-over
+// pair; anything else is a bbolt file. For a command that only reads (plan,
+// status) a file is a snapshot that never creates it and works while a sync
+// holds it. Errors: a missing file (read-only), a missing table, or a path
+// that cannot be opened exit 2; a file in use, corrupt or not a ledger exits 1.
+func openLedger(ctx context.Context, cfg *config.Config, readOnly bool) (ledger.Store, error) {
+	if table, ok := strings.CutPrefix(cfg.Ledger.Path, dynamoLedger); ok {
+		return openDynamo(ctx, table)
+	}
 	path := cfg.Ledger.Path
 	var store *bolt.Store
 	var err error
@@ -118,9 +140,29 @@ func openLedger(ctx context.Context, cfg *config.Config, readOnly bool) (*bolt.S
 	return nil, &exitError{code: exitFailed, err: err}
 }
 
-// closeLedger closes the ledger file; every write was already committed in
-// its own transaction, so a failed close loses nothing and is not worth an exit code.
-func closeLedger(store *bolt.Store) { _ = store.Close() }
+// openDynamo opens the DynamoDB ledger table, checking that it exists.
+func openDynamo(ctx context.Context, table string) (ledger.Store, error) {
+	if table == "" {
+		return nil, usageErr("--ledger %sTABLE: the table name is missing", dynamoLedger)
+	}
+	awsCfg, err := chain.Config(ctx, awsconn.Options{})
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	client := dynamodb.NewFromConfig(awsCfg)
+	if _, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table}); err != nil {
+		var missing *types.ResourceNotFoundException
+		if errors.As(err, &missing) {
+			return nil, usageErr("ledger table %s does not exist in %s: check --ledger", table, awsCfg.Region)
+		}
+		return nil, &exitError{code: exitFailed, err: fmt.Errorf("ledger table %s: %w", table, err)}
+	}
+	return dynamo.New(client, table, dynamo.Options{}), nil
+}
+
+// closeLedger closes the ledger; every write was already committed on its
+// own, so a failed close loses nothing and is not worth an exit code.
+func closeLedger(store ledger.Store) { _ = store.Close() }
 
 // engineOptions turns the config and the flags into the engine's options:
 // the config's, with --resources choosing the kinds when given.
@@ -133,12 +175,15 @@ func engineOptions(cfg *config.Config, f *flags, logger *slog.Logger) (engine.Op
 	if err := opts.Select(f.resources); err != nil {
 		return opts, usageErr("--resources: %v", err)
 	}
-	host, _ := os.Hostname()
 	opts.AllowMassDelete, opts.DryRun, opts.RetryFailed = f.allowMassDelete, f.dryRun, f.retryFailed
 	opts.RunID, opts.Trigger, opts.Logger = newRunID(), "cli", logger
 	// The ledger file's lock already keeps two CLI runs apart, so a stable
-	// holder lets a rerun after a killed run take the lease at once.
-	opts.Holder = "cli@" + host
+	// holder lets a rerun after a killed run take the lease at once. A shared
+	// table has no such lock: each run holds the lease as itself.
+	if !sharedLedger(cfg) {
+		host, _ := os.Hostname()
+		opts.Holder = "cli@" + host
+	}
 	return opts, nil
 }
 

@@ -40,6 +40,10 @@ type failure struct {
 	Kind  string `json:"kind"`
 	Key   string `json:"key"`
 	Error string `json:"error"`
+	// Attempts in a row that failed; Terminal: a retry cannot fix it, so it
+	// waits for its source to change (or sync --retry-failed).
+	Attempts int  `json:"attempts"`
+	Terminal bool `json:"terminal"`
 }
 
 // runStatus prints what the ledger knows: managed objects by kind, failures,
@@ -90,9 +94,12 @@ func readStatus(ctx context.Context, store ledger.Store, pair string) (*statusRe
 			CheckedAt: r.CheckedAt, Healthy: r.Healthy, RPOBreached: r.RPOBreached, Report: r.Report})
 	}
 	for _, r := range recs {
-		rep.Managed[r.Kind]++
-		if r.Status == ledger.StatusFailed {
-			rep.Failures = append(rep.Failures, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError})
+		if r.TargetID != "" { // a create that failed left nothing to manage
+			rep.Managed[r.Kind]++
+		}
+		if r.Status == ledger.StatusFailed || r.Failures > 0 {
+			rep.Failures = append(rep.Failures, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError,
+				Attempts: r.Failures, Terminal: r.Terminal})
 		}
 	}
 	return rep, nil
@@ -114,7 +121,11 @@ func writeStatus(w io.Writer, rep *statusReport) error {
 	fmt.Fprintf(tw, "  total\t%d\n", total)
 	fmt.Fprintf(tw, "\nFailures: %d\n", len(rep.Failures))
 	for _, fl := range rep.Failures {
-		fmt.Fprintf(tw, "  %s %s\t%s\n", fl.Kind, fl.Key, fl.Error)
+		kind := "transient, retried every run"
+		if fl.Terminal {
+			kind = "terminal, retried when the source changes"
+		}
+		fmt.Fprintf(tw, "  %s %s\t%d attempt(s), %s\t%s\n", fl.Kind, fl.Key, fl.Attempts, kind, fl.Error)
 	}
 	fmt.Fprintf(tw, "\nLast runs:\n")
 	if len(rep.Runs) == 0 {

@@ -150,7 +150,7 @@ func (o verifyOptions) record(ctx context.Context, results []*replication.Result
 	if o.ledger == "" {
 		return nil
 	}
-	cfg, err := ledgerConfig(&flags{ledger: o.ledger, config: o.config, pair: o.pair})
+	cfg, err := ledgerConfig(&flags{ledger: o.ledger, config: o.config, pair: o.pair, output: "text"})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/databricks/databricks-sdk-go/apierr"
+
 	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
@@ -167,14 +169,14 @@ func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Pl
 		fail(act, ErrStopped)
 		return
 	}
-	err := a.do(ctx, act)
+	err := a.refusedCredentials(ctx, a.do(ctx, act))
 	class := failure.Of(err)
 	switch {
 	case err == nil:
 		if !a.opts.DryRun {
 			act.Status = plan.StatusDone
 		}
-	case class == failure.Fenced:
+	case class == failure.Fenced, class == failure.Credentials:
 		a.setFatal(err)
 		cancel()
 		fail(act, err)
@@ -186,6 +188,24 @@ func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Pl
 		a.opts.Logger.WarnContext(ctx, "action failed", "kind", act.Kind, "key", act.Key,
 			"action", string(act.Op), "class", class.String(), "error", err.Error())
 	}
+}
+
+// refusedCredentials tells a refusal of the run's credentials (a revoked
+// token) from a refusal of one object (a permission): after a 403 it asks
+// the target who it is, which needs no permission; when that is refused too,
+// the error becomes failure.ErrCredentials, which stops the run instead of
+// being recorded against the object.
+func (a *Applier) refusedCredentials(ctx context.Context, err error) error {
+	id, ok := a.opts.Target.API.(interface {
+		WorkspaceID(ctx context.Context) (int64, error)
+	})
+	if !ok || !errors.Is(err, apierr.ErrPermissionDenied) {
+		return err
+	}
+	if _, perr := id.WorkspaceID(ctx); errors.Is(perr, apierr.ErrPermissionDenied) || errors.Is(perr, apierr.ErrUnauthenticated) {
+		return fmt.Errorf("%w: %w", failure.ErrCredentials, err)
+	}
+	return err
 }
 
 func fail(act *plan.Action, err error) {

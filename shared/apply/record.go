@@ -39,7 +39,10 @@ func (a *Applier) markFailed(ctx context.Context, act *plan.Action, cause error,
 		return
 	}
 	rec := a.current(act.Kind, act.Key)
-	rec.Status, rec.LastError = ledger.StatusFailed, cause.Error()
+	if rec.Status != ledger.StatusPending { // an unfinished create stays so: the next run finishes it
+		rec.Status = ledger.StatusFailed
+	}
+	rec.LastError = cause.Error()
 	rec.Failures++
 	rec.Terminal = class == failure.Terminal
 	if act.Op != plan.Delete {

@@ -89,15 +89,17 @@ func hostProblem(host string) string {
 	return ""
 }
 
-// checkDistinctHosts refuses a pair whose two sides are one workspace: a sync
-// would rewrite the source in place and the delete guard would be its only hope.
+// checkDistinctHosts refuses a pair whose two hosts are spelled alike once
+// normalised (case, a trailing dot, a default port): a sync would rewrite the
+// source in place. Two names for one workspace (an alias, 127.0.0.1 and
+// localhost) are caught by the engine, which compares workspace ids.
 func checkDistinctHosts(p *problems, source, target string) {
 	if hostProblem(source) != "" || hostProblem(target) != "" {
 		return
 	}
-	s, _ := url.Parse(source)
-	t, _ := url.Parse(target)
-	if strings.EqualFold(s.Host, t.Host) {
+	s, serr := NormalizeHost(source)
+	t, terr := NormalizeHost(target)
+	if serr == nil && terr == nil && s == t {
 		p.add("target.host", "must differ from source.host (a workspace cannot be its own DR copy)")
 	}
 }

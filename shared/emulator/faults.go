@@ -20,7 +20,14 @@ const (
 	BadGatewayHTML FaultKind = "bad-gateway"     // 502 HTML page: not retried
 	GatewayTimeout FaultKind = "gateway-timeout" // 504: not retried
 	Drop           FaultKind = "drop"            // connection reset before any response: retried
-	Latency        FaultKind = "latency"         // Delay added, then served normally
+	// DropAfterServing carries the request out, then resets the connection
+	// before the response: the client cannot tell whether it happened (the
+	// SDK retries it, so an unguarded create is done twice).
+	DropAfterServing FaultKind = "drop-after-serving"
+	// BadRequest answers 400 INVALID_PARAMETER_VALUE: a refusal that a
+	// retry cannot fix.
+	BadRequest FaultKind = "bad-request"
+	Latency    FaultKind = "latency" // Delay added, then served normally
 )
 
 // Fault injects one kind of failure into matching requests.
@@ -113,17 +120,22 @@ func (fs *faults) pick(endpoint string) (delay time.Duration, fail *Fault) {
 	return delay, nil
 }
 
-// apply runs the faults for one request; true means the response was written
-// (or the connection dropped) and the request must not be served.
-func (fs *faults) apply(w http.ResponseWriter, r *http.Request, endpoint string) bool {
+// apply runs the faults for one request; handled means the response was
+// written (or the connection dropped) and the request must not be served;
+// dropAfter means it must be served, then its connection dropped.
+func (fs *faults) apply(w http.ResponseWriter, r *http.Request, endpoint string) (handled, dropAfter bool) {
 	delay, f := fs.pick(endpoint)
 	if delay > 0 && !sleepCtx(r, delay) {
-		return true
+		return true, false
 	}
 	if f == nil {
-		return false
+		return false, false
 	}
 	switch f.Kind {
+	case DropAfterServing:
+		return false, true
+	case BadRequest:
+		writeError(w, errorf(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Invalid parameter value (injected)."))
 	case Throttle:
 		w.Header().Set("Retry-After", "1") // as the built-in limits send it
 		writeError(w, errorf(http.StatusTooManyRequests, "REQUEST_LIMIT_EXCEEDED",
@@ -142,10 +154,17 @@ func (fs *faults) apply(w http.ResponseWriter, r *http.Request, endpoint string)
 	case Drop:
 		dropConnection(w)
 	default:
-		return false
+		return false, false
 	}
-	return true
+	return true, false
 }
+
+// discard is a ResponseWriter whose response nobody receives.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d discard) WriteHeader(int)             {}
 
 // dropConnection resets the TCP connection without a response (SO_LINGER 0), so
 // the client sees "connection reset by peer".

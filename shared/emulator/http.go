@@ -112,7 +112,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if d := time.Duration(s.latency.Load()); d > 0 && !sleepCtx(r, d) {
 		return
 	}
-	if s.fault.apply(w, r, endpoint) {
+	handled, dropAfter := s.fault.apply(w, r, endpoint)
+	if handled {
 		return
 	}
 	h, ok := s.routes[endpoint]
@@ -127,6 +128,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, errorf(http.StatusTooManyRequests, "REQUEST_LIMIT_EXCEEDED",
 			"Rate limit exceeded for %s. Please retry later.", endpoint))
+		return
+	}
+	if dropAfter {
+		h(discard{header: http.Header{}}, r)
+		dropConnection(w)
 		return
 	}
 	h(w, r)
@@ -152,7 +158,7 @@ func cleanURLPath(p string) string {
 // one, 403 for a token it does not know.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if ok && token != "" && token == s.opts.Token {
+	if ok && token != "" && token == s.Token() {
 		return true
 	}
 	state := s.oauth.check(token, s.now())

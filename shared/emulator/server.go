@@ -87,6 +87,7 @@ type Server struct {
 	fault *faults
 
 	latency atomic.Int64 // per-request latency in ns; starts at Options.Latency
+	token   atomic.Value // string: the accepted personal access token
 
 	ln   net.Listener
 	http *http.Server
@@ -130,6 +131,7 @@ func New(opts Options) *Server {
 		limit:  newLimiter(opts.RateLimits),
 		fault:  newFaults(opts.Seed),
 	}
+	s.token.Store(opts.Token)
 	s.latency.Store(int64(opts.Latency))
 	s.ws = newWSState(s)
 	s.jobs = newJobsState()
@@ -167,7 +169,12 @@ func (s *Server) URL() string {
 }
 
 // Token is the bearer token this server accepts.
-func (s *Server) Token() string { return s.opts.Token }
+func (s *Server) Token() string { return s.token.Load().(string) }
+
+// RotateToken makes token the workspace's one personal access token, as
+// revoking the old token and issuing a new one does: the old one is then
+// refused.
+func (s *Server) RotateToken(token string) { s.token.Store(token) }
 
 // ClientID and ClientSecret are the OAuth service principal's credentials.
 func (s *Server) ClientID() string     { return s.opts.ClientID }

@@ -102,6 +102,10 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 	if err := distinct(ctx, src, tgt); err != nil {
 		return nil, err
 	}
+	pending, err := takePending(ctx, store, &opts)
+	if err != nil {
+		return nil, err
+	}
 	pace := opts.Rates.pacer(opts.Kinds)
 	res, matches, err := planWithSnapshot(ctx, src, tgt, store, opts, pace)
 	if err != nil {
@@ -123,6 +127,9 @@ func Sync(ctx context.Context, src, tgt resource.Workspace, store ledger.Store, 
 	applyErr := ap.Apply(ctx, res.Plan)
 	if cause := context.Cause(ctx); applyErr != nil && cause != nil && !errors.Is(applyErr, cause) {
 		applyErr = cause // the lease was lost: say so, not only "context canceled"
+	}
+	if applyErr == nil {
+		settlePending(ctx, store, opts, pending, res.Plan)
 	}
 	return res, finishRun(ctx, store, opts, res, started, outcome(res.Plan, applyErr), applyErr)
 }

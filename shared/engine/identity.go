@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/databricks/databricks-sdk-go/apierr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -32,18 +34,8 @@ func distinct(ctx context.Context, src, tgt resource.Workspace) error {
 	}
 	var sid, tid int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		if sid, err = s.WorkspaceID(gctx); err != nil {
-			err = fmt.Errorf("identify the %s workspace: %w", src.Side, err)
-		}
-		return err
-	})
-	g.Go(func() (err error) {
-		if tid, err = t.WorkspaceID(gctx); err != nil {
-			err = fmt.Errorf("identify the %s workspace: %w", tgt.Side, err)
-		}
-		return err
-	})
+	g.Go(func() (err error) { sid, err = identify(gctx, s, src.Side); return err })
+	g.Go(func() (err error) { tid, err = identify(gctx, t, tgt.Side); return err })
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -51,4 +43,17 @@ func distinct(ctx context.Context, src, tgt resource.Workspace) error {
 		return fmt.Errorf("%w (workspace id %d): nothing was written; check the two URLs", ErrSameWorkspace, sid)
 	}
 	return nil
+}
+
+// identify asks a workspace who it is. The call needs no permission, so a
+// refusal there is a refusal of the credentials (failure.ErrCredentials).
+func identify(ctx context.Context, w identified, side string) (int64, error) {
+	id, err := w.WorkspaceID(ctx)
+	if errors.Is(err, apierr.ErrUnauthenticated) || errors.Is(err, apierr.ErrPermissionDenied) {
+		return 0, fmt.Errorf("identify the %s workspace: %w: %w", side, failure.ErrCredentials, err)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("identify the %s workspace: %w", side, err)
+	}
+	return id, nil
 }

@@ -37,12 +37,15 @@ const (
 	// Fenced: the run lost its lease, or a failover raised the epoch. Stop
 	// writing at once.
 	Fenced
+	// Credentials: a workspace refused the run's credentials (a rotated or
+	// revoked token). Stop; a run with freshly read credentials may pass.
+	Credentials
 	// Stopped: the run's context ended (deadline, cancellation); not the
 	// object's fault.
 	Stopped
 )
 
-var names = [...]string{"terminal", "transient", "throttled", "ambiguous", "fenced", "stopped"}
+var names = [...]string{"terminal", "transient", "throttled", "ambiguous", "fenced", "credentials", "stopped"}
 
 func (c Class) String() string {
 	if int(c) < len(names) {
@@ -54,6 +57,10 @@ func (c Class) String() string {
 // MarshalText writes the class's name.
 func (c Class) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
+// ErrCredentials marks a refusal that a workspace's own identity call
+// confirmed: the credentials, not one object's permissions, are refused.
+var ErrCredentials = errors.New("the workspace refused the credentials")
+
 // ErrAmbiguous marks a request that was written to the connection before the
 // connection failed: the server may have done it (see connect's transport).
 var ErrAmbiguous = errors.New("the request was sent but no answer came back: it may have taken effect")
@@ -63,6 +70,8 @@ func Of(err error) Class {
 	switch {
 	case errors.Is(err, ledger.ErrFenced), errors.Is(err, ledger.ErrLeaseLost):
 		return Fenced
+	case errors.Is(err, ErrCredentials), errors.Is(err, apierr.ErrUnauthenticated):
+		return Credentials
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return Stopped
 	case errors.Is(err, ErrAmbiguous):

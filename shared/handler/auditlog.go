@@ -25,8 +25,14 @@ import (
 	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
-// OutcomeForeign: the object was delivered for another workspace.
-const OutcomeForeign ledger.Outcome = "foreign-workspace"
+// Outcomes of an auditlog invocation besides the engine's and run.go's.
+const (
+	// OutcomeForeign: the object was delivered for another workspace.
+	OutcomeForeign ledger.Outcome = "foreign-workspace"
+	// OutcomePending: another run held the lease; the objects are left
+	// pending in the ledger for it (or the next run) to sync.
+	OutcomePending ledger.Outcome = "pending"
+)
 
 // maxKeyList caps the keys a summary lists.
 const maxKeyList = 50
@@ -54,11 +60,13 @@ type AuditlogSummary struct {
 	KeyList []string `json:"key_list,omitempty"`
 	// Marked records are now marked processed; Unmarked ones named an object
 	// whose action failed, so a redelivery (or the next full sync) retries it.
-	Marked   int      `json:"marked"`
-	Unmarked int      `json:"unmarked"`
-	Actions  Actions  `json:"actions"`
-	Drift    int      `json:"drift"`
-	Errors   []string `json:"errors,omitempty"`
+	Marked   int `json:"marked"`
+	Unmarked int `json:"unmarked"`
+	// Pending objects were left in the ledger for the run holding the lease.
+	Pending int      `json:"pending,omitempty"`
+	Actions Actions  `json:"actions"`
+	Drift   int      `json:"drift"`
+	Errors  []string `json:"errors,omitempty"`
 	// Error is why the run failed (the handler also returns it).
 	Error      string `json:"error,omitempty"`
 	DurationMS int64  `json:"duration_ms"`
@@ -257,12 +265,16 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 	}
 	t := newTally(work)
 	opts.Keys, opts.Done = refs, t.done
-	res, err := engine.Sync(work, inv.d.Source, inv.d.Target, inv.d.Store, opts)
+	res, err := inv.engineSync(work, opts)
 	if res != nil {
 		sum.Outcome, sum.Actions, sum.Drift, sum.Errors = res.Run.Outcome, t.count(res.Plan), res.Plan.Drift, t.failures(res.Plan)
 	}
 	stopped := res != nil && function.OnlyDeadline(ctx, work, err)
 	switch {
+	case errors.Is(err, ledger.ErrLeaseHeld):
+		// A full sync is running: leave the objects pending for it (or the
+		// next run) and succeed, so the event never reaches the DLQ.
+		return inv.leavePending(ctx, recs, refs, sum)
 	case errors.Is(err, engine.ErrFailedOver):
 		// Changes of a primary that is no longer active are not copied;
 		// failback resyncs in full.
@@ -282,6 +294,23 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 	return nil
 }
 
+// leavePending records the objects recs name as pending in the ledger
+// (idempotently: a key already pending keeps its later time), then marks the
+// records processed: the ledger now holds the work, the event is done.
+// Errors: the ledger's.
+func (inv invocation) leavePending(ctx context.Context, recs []pending, refs []resource.Ref, sum *AuditlogSummary) error {
+	now := inv.d.Clock()
+	keys := make([]ledger.PendingKey, len(refs))
+	for i, r := range refs {
+		keys[i] = ledger.PendingKey{Kind: r.Kind, Key: r.Key, Since: now}
+	}
+	if err := inv.d.Store.AddPending(ctx, inv.d.Config.Pair, keys); err != nil {
+		return fmt.Errorf("leave the objects pending for the running sync: %w", err)
+	}
+	sum.Outcome, sum.Pending = OutcomePending, len(keys)
+	return inv.markRecords(ctx, recs, sum, func(pending) bool { return true })
+}
+
 // mark marks processed every record whose objects all synced; a record
 // naming an object whose action failed or was not reached stays unmarked.
 // It works under ctx (the invocation's), past the engine's margin.
@@ -293,10 +322,16 @@ func (inv invocation) mark(ctx context.Context, recs []pending, res *engine.Resu
 			unsynced = append(unsynced, resource.Ref{Kind: a.Kind, Key: a.Key})
 		}
 	}
+	return inv.markRecords(ctx, recs, sum, func(r pending) bool { return r.synced(unsynced, paths) })
+}
+
+// markRecords marks processed the records done says are done, in parallel.
+// Errors: the ledger's.
+func (inv invocation) markRecords(ctx context.Context, recs []pending, sum *AuditlogSummary, done func(pending) bool) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(markers)
 	for _, r := range recs {
-		if !r.synced(unsynced, paths) {
+		if !done(r) {
 			sum.Unmarked++
 			continue
 		}
@@ -316,26 +351,12 @@ func (inv invocation) mark(ctx context.Context, recs []pending, res *engine.Resu
 func (r pending) synced(unsynced []resource.Ref, paths map[string]bool) bool {
 	for _, k := range r.keys {
 		for _, u := range unsynced {
-			if covers(k, u, paths) {
+			if resource.Covers(resource.Ref{Kind: k.Kind, Key: k.Key}, u, paths) {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-// covers reports whether key k names object u: the same object, or, for a
-// folder or a path of unknown kind, any workspace object at or under it.
-// paths are the kinds keyed by workspace path.
-func covers(k auditlog.Key, u resource.Ref, paths map[string]bool) bool {
-	if k.Kind == u.Kind && k.Key == u.Key {
-		return true
-	}
-	if !paths[k.Kind] || !paths[u.Kind] {
-		return false
-	}
-	root := strings.TrimSuffix(k.Key, "/")
-	return u.Key == root || strings.HasPrefix(u.Key, root+"/")
 }
 
 // finishAuditlog logs the summary, emits the metrics and returns what the

@@ -3,7 +3,6 @@ package handler_test
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,7 +16,6 @@ import (
 	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
-	"github.com/drsync/drsync/shared/ledger"
 )
 
 // Paths and names of the sample estate the tests change.
@@ -173,9 +171,10 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 	}
 }
 
-// While another run holds the lease the invocation fails (Lambda retries the
-// event) and marks nothing, so no change is lost.
-func TestAuditlogLeaseHeldIsRetried(t *testing.T) {
+// While another run holds the lease, the invocation leaves the objects its
+// records name pending in the ledger and succeeds (no retry, no DLQ); the
+// next sync picks them up first and clears them, so no change is lost.
+func TestAuditlogLeaseHeldLeavesObjectsPending(t *testing.T) {
 	t.Parallel()
 	s, d, _ := synced(t)
 	importNotebook(t, s, changedNotebook, "print('v3')")
@@ -185,16 +184,31 @@ func TestAuditlogLeaseHeldIsRetried(t *testing.T) {
 	if _, err := d.Store.AcquireLease(ctx, handlertest.Pair, "sync-run", time.Minute, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	_, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
-	if !errors.Is(err, ledger.ErrLeaseHeld) {
-		t.Fatalf("err = %v, want ErrLeaseHeld", err)
+	busy, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
+	if err != nil || busy.Outcome != handler.OutcomePending || busy.Pending != 1 || busy.Marked != 1 {
+		t.Fatalf("with the lease held: %+v, %v; want success, one object pending, the record marked", busy, err)
+	}
+	pending, err := d.Store.Pending(ctx, handlertest.Pair)
+	if err != nil || len(pending) != 1 || pending[0].Key != changedNotebook {
+		t.Fatalf("pending = %+v, %v", pending, err)
 	}
 	if err := d.Store.ReleaseLease(ctx, handlertest.Pair, "sync-run"); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
-	if err != nil || sum.AlreadyProcessed != 0 || sum.Marked != 1 {
-		t.Fatalf("retry: %+v, %v", sum, err)
+	// The next audit-log delivery (about something else) syncs the pending
+	// object too; a redelivery of the first object is already processed.
+	other := handlertest.AuditKey(handlertest.SourceWorkspaceID, "next")
+	s.PutAuditObject(t, other, handlertest.AuditRecord{Service: "jobs", Action: "update", Params: map[string]string{"job_id": "1"}}.Line())
+	next, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, other), "req-next", time.Minute)
+	if err != nil || next.Actions.Update != 1 {
+		t.Fatalf("next run: %+v, %v; want the pending notebook updated", next, err)
+	}
+	if pending, _ := d.Store.Pending(ctx, handlertest.Pair); len(pending) != 0 {
+		t.Errorf("pending after the next run = %+v, want none", pending)
+	}
+	again, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
+	if err != nil || again.AlreadyProcessed != 1 || again.Outcome != function.OutcomeNothingToDo {
+		t.Fatalf("redelivery: %+v, %v", again, err)
 	}
 }
 

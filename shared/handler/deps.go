@@ -48,6 +48,11 @@ type Deps struct {
 	SourceWorkspaceID string
 	// ProcessedTTL: 0 means DefaultProcessedTTL.
 	ProcessedTTL time.Duration
+	// Reload reads the workspaces' credentials again and builds new clients
+	// (Load sets it): a run whose credentials were refused (a rotated
+	// secret) tries once more with them instead of failing until the
+	// container is recycled. nil: no second try.
+	Reload func(ctx context.Context) (src, tgt resource.Workspace, err error)
 }
 
 // ObjectReader reads whole S3 objects (the auditlog function's deliveries).
@@ -89,10 +94,16 @@ func load(ctx context.Context, s function.Setup) (*Deps, aws.Config, error) {
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	src, tgt, err := workspaces(ctx, l.Config, l.Env, awsconn.NewSecrets(l.AWS), s.Version)
+	sm := awsconn.NewSecrets(l.AWS)
+	src, tgt, err := workspaces(ctx, l.Config, l.Env, sm, s.Version)
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	d := &Deps{Core: l.Core, Source: src, Target: tgt, SourceWorkspaceID: l.Env.WorkspaceID}
+	d := &Deps{
+		Core: l.Core, Source: src, Target: tgt, SourceWorkspaceID: l.Env.WorkspaceID,
+		Reload: func(ctx context.Context) (resource.Workspace, resource.Workspace, error) {
+			return workspaces(ctx, l.Config, l.Env, sm, s.Version)
+		},
+	}
 	return d, l.AWS, nil
 }

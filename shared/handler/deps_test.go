@@ -148,3 +148,34 @@ func writeConfig(t *testing.T, s *handlertest.Stack, edit func(*config.Config)) 
 	}
 	return path
 }
+
+// A token rotated after the cold start (the secret updated, the old token
+// revoked) is read again on the first refusal, once per run: the run goes on
+// with the new one instead of failing until the container is recycled.
+func TestRotatedSecretReadAgain(t *testing.T) {
+	t.Parallel()
+	s := handlertest.New(t, handlertest.Options{})
+	var logs handlertest.Buffer
+	d, err := handler.Load(context.Background(), setup(s.Env(), &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rotated = "dapi-rotated-token"
+	s.Source.RotateToken(rotated)
+	sm := secretsmanager.NewFromConfig(s.AWS)
+	if _, err := sm.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+		SecretId: &s.SourceSecretARN, SecretString: aws.String(`{"token":"` + rotated + `"}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-rotated", time.Minute)
+	if err != nil || sum.Outcome != "ok" || sum.Actions.Done == 0 {
+		t.Fatalf("sync after the rotation: %+v, %v\n%s", sum, err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "reading the secrets again") {
+		t.Errorf("the second reading is not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), rotated) {
+		t.Error("the rotated token reached the logs")
+	}
+}

@@ -2,12 +2,14 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
@@ -59,6 +61,23 @@ func (inv invocation) options(trigger string) (engine.Options, error) {
 	return opts, nil
 }
 
+// engineSync runs one engine sync. When a workspace refused the credentials
+// read at cold start (a rotated or revoked secret), it reads the secrets
+// again, once, and runs again with new clients.
+func (inv invocation) engineSync(ctx context.Context, opts engine.Options) (*engine.Result, error) {
+	res, err := engine.Sync(ctx, inv.d.Source, inv.d.Target, inv.d.Store, opts)
+	if failure.Of(err) != failure.Credentials || inv.d.Reload == nil {
+		return res, err
+	}
+	inv.Log.WarnContext(ctx, "a workspace refused the credentials: reading the secrets again", "error", err.Error())
+	src, tgt, rerr := inv.d.Reload(ctx)
+	if rerr != nil {
+		return res, errors.Join(err, fmt.Errorf("read the credentials again: %w", rerr))
+	}
+	inv.d.Source, inv.d.Target = src, tgt
+	return engine.Sync(ctx, src, tgt, inv.d.Store, opts)
+}
+
 // Actions counts a run's plan and what became of it.
 type Actions struct {
 	// Planned actions by operation, and objects found already in sync.
@@ -73,6 +92,8 @@ type Actions struct {
 	Done      int `json:"done"`
 	Failed    int `json:"failed"`
 	Remaining int `json:"remaining"`
+	// Terminal of the Failed failed for a reason a retry cannot fix.
+	Terminal int `json:"terminal"`
 }
 
 // metricValues are the EMF values of a run's actions.
@@ -82,7 +103,8 @@ func (a Actions) metricValues(drift int) map[string]metrics.Value {
 		metrics.ActionsCreated: c(a.Create), metrics.ActionsUpdated: c(a.Update),
 		metrics.ActionsDeleted: c(a.Delete), metrics.ActionsSkipped: c(a.Skip),
 		config.MetricActionsFailed: c(a.Failed), metrics.ActionsRemaining: c(a.Remaining),
-		config.MetricDriftFound: c(drift),
+		metrics.ActionsFailedTerminal: c(a.Terminal),
+		config.MetricDriftFound:       c(drift),
 	}
 }
 
@@ -136,6 +158,9 @@ func (t *tally) count(p *plan.Plan) Actions {
 			out.Remaining++
 		default:
 			out.Failed++
+			if a.ErrorClass == failure.Terminal.String() {
+				out.Terminal++
+			}
 		}
 	}
 	return out

@@ -5,10 +5,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/drsync/drsync/shared/auditlog"
-	"github.com/drsync/drsync/shared/resource"
-	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // The SDK's retry budget is the config's, capped at a quarter of a known
@@ -23,31 +19,6 @@ func TestRetryBudget(t *testing.T) {
 	} {
 		if got := retryBudget(tc.configured, tc.timeout); got != tc.want {
 			t.Errorf("retryBudget(%v, %v) = %v, want %v", tc.configured, tc.timeout, got, tc.want)
-		}
-	}
-}
-
-// A record's key covers the object it names and, for a folder or a path of
-// unknown kind, what lies under it; nothing else.
-func TestKeyCoversObject(t *testing.T) {
-	paths := resource.PathKinds(kinds.All())
-	for _, tc := range []struct {
-		key  auditlog.Key
-		obj  resource.Ref
-		want bool
-	}{
-		{auditlog.Key{Kind: "job", Key: "12"}, resource.Ref{Kind: "job", Key: "12"}, true},
-		{auditlog.Key{Kind: "job", Key: "12"}, resource.Ref{Kind: "job", Key: "123"}, false},
-		{auditlog.Key{Kind: "job", Key: "12"}, resource.Ref{Kind: "cluster", Key: "12"}, false},
-		{auditlog.Key{Kind: "notebook", Key: "/a/b"}, resource.Ref{Kind: "notebook", Key: "/a/b"}, true},
-		{auditlog.Key{Kind: "notebook", Key: "/a/b"}, resource.Ref{Kind: "notebook", Key: "/a/bc"}, false},
-		{auditlog.Key{Kind: "directory", Key: "/a"}, resource.Ref{Kind: "notebook", Key: "/a/b"}, true},
-		{auditlog.Key{Kind: "directory", Key: "/a"}, resource.Ref{Kind: "file", Key: "/ab/c"}, false},
-		{auditlog.Key{Kind: resource.KindPath, Key: "/a/"}, resource.Ref{Kind: "directory", Key: "/a"}, true},
-		{auditlog.Key{Kind: resource.KindPath, Key: "/a"}, resource.Ref{Kind: "job", Key: "/a"}, false},
-	} {
-		if got := covers(tc.key, tc.obj, paths); got != tc.want {
-			t.Errorf("covers(%v, %v) = %v, want %v", tc.key, tc.obj, got, tc.want)
 		}
 	}
 }

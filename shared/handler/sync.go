@@ -127,7 +127,7 @@ func (inv invocation) sync(ctx context.Context, ev events.EventBridgeEvent, sum 
 	defer cancel()
 	t := newTally(work)
 	opts.Done = t.done
-	res, err := engine.Sync(work, inv.d.Source, inv.d.Target, inv.d.Store, opts)
+	res, err := inv.engineSync(work, opts)
 	if res != nil {
 		sum.Outcome, sum.Actions, sum.Drift, sum.Errors = res.Run.Outcome, t.count(res.Plan), res.Plan.Drift, t.failures(res.Plan)
 	}

@@ -99,6 +99,14 @@ const (
 	OutcomeRefused Outcome = "refused"
 )
 
+// PendingKey is an object waiting for a sync: what an audit-log event named
+// while another run held the lease, and when it was recorded.
+type PendingKey struct {
+	Kind  string
+	Key   string
+	Since time.Time
+}
+
 // PairState is the pair's control item.
 type PairState struct {
 	ActiveSide  string // "primary" (default) or "dr"
@@ -165,6 +173,17 @@ type Store interface {
 	// nothing. A consumer filters with it, does its work, then marks: a crash
 	// in between repeats the (idempotent) work instead of losing it.
 	Processed(ctx context.Context, pair string, ids []string) (map[string]bool, error)
+
+	// AddPending records objects an audit-log event named while the pair's
+	// lease was held (the event's run could not sync them), or records them
+	// again with a later Since. The next sync covers them, then clears them.
+	AddPending(ctx context.Context, pair string, keys []PendingKey) error
+	// Pending lists the pending objects, sorted by (Kind, Key).
+	Pending(ctx context.Context, pair string) ([]PendingKey, error)
+	// ClearPending removes each of keys unless it was recorded again since
+	// (its Since moved on): a sync that read the source before a newer event
+	// must not drop that event's object.
+	ClearPending(ctx context.Context, pair string, keys []PendingKey) error
 
 	// State returns the pair state; a pair never seen is {ActiveSide: "primary"}.
 	State(ctx context.Context, pair string) (PairState, error)

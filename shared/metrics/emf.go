@@ -23,9 +23,12 @@ const (
 	ActionsSkipped = "ActionsSkipped"
 	// ActionsRemaining counts actions a deadline left for the next run.
 	ActionsRemaining = "ActionsRemaining"
-	RecordsProcessed = "RecordsProcessed"
-	RecordsIgnored   = "RecordsIgnored"
-	RecordsMalformed = "RecordsMalformed"
+	// ActionsFailedTerminal counts the failed actions a retry cannot fix
+	// (they wait for their source to change): what needs a person.
+	ActionsFailedTerminal = "ActionsFailedTerminal"
+	RecordsProcessed      = "RecordsProcessed"
+	RecordsIgnored        = "RecordsIgnored"
+	RecordsMalformed      = "RecordsMalformed"
 )
 
 // Units.

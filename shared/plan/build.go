@@ -27,10 +27,12 @@ func Build(in *Input) *Plan {
 		recs:    recordIndex(in.Records),
 		plan:    &Plan{Pulled: in.Pulled},
 		managed: map[string]int{},
+		missing: map[resource.Ref]bool{},
 	}
 	for _, k := range in.Kinds {
 		b.upserts(k)
 	}
+	b.skipDependants()
 	b.replacements()
 	for i := len(in.Kinds) - 1; i >= 0; i-- {
 		b.deletes(in.Kinds[i])
@@ -47,6 +49,33 @@ type builder struct {
 	recs    map[string]map[string]ledger.Record
 	plan    *Plan
 	managed map[string]int // per kind
+	// missing are the objects this plan skips that the target does not have,
+	// so what references them cannot be written either.
+	missing map[resource.Ref]bool
+}
+
+// skipDependants turns into skips, with a reason, the creates and updates
+// that reference an object the plan skips and the target lacks (a create
+// that failed for good), and so on transitively: their write would fail on
+// a reference drsync cannot resolve.
+func (b *builder) skipDependants() {
+	for changed := true; changed; {
+		changed = false
+		for i := range b.plan.Actions {
+			a := &b.plan.Actions[i]
+			if a.Op != Create && a.Op != Update {
+				continue
+			}
+			for _, r := range a.Source.Refs {
+				if b.missing[r] {
+					a.Op, a.Reason = Skip, "not applied: references "+r.Kind+" "+r.Key+", which is not in the target (skipped above)"
+					b.missing[b.refOf(*a)] = a.TargetID == ""
+					changed = true
+					break
+				}
+			}
+		}
+	}
 }
 
 func (b *builder) add(a Action) {
@@ -89,6 +118,9 @@ func (b *builder) upserts(k KindInfo) {
 			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip,
 				Reason: "built-in object with no counterpart of the same name in the target"})
 		case hasRec && b.failedForGood(s, rec):
+			if !matched {
+				b.missing[b.refOf(Action{Kind: k.Name, Key: s.Key})] = true
+			}
 			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip, TargetID: rec.TargetID,
 				Reason: fmt.Sprintf("not retried: failed %d time(s) with an error a retry cannot fix, and the source "+
 					"has not changed since (%s); fix the cause, then change the source or sync with --retry-failed",
@@ -286,7 +318,16 @@ func (b *builder) deletes(k KindInfo) {
 		if t.Origin == "" || t.Builtin {
 			continue
 		}
-		key, _ := b.matches.SourceKey(k.Name, t.ID)
+		key, claimed := b.matches.SourceKey(k.Name, t.ID)
+		if other, mapped := b.matches.TargetID(k.Name, t.Origin); !claimed && mapped && other != t.ID {
+			// A second object with the marker of a source object drsync
+			// already maps (a create repeated by a crash, a retry, another
+			// run): it is drsync's, so it goes; the record stays.
+			gone = append(gone, Action{Kind: k.Name, Key: t.Origin, Name: t.Name, Op: Delete, TargetID: t.ID,
+				KeepRecord: true, Reason: "duplicate: carries the marker of source " + t.Origin +
+					", which drsync maps to " + other + " (it is drsync's): removed"})
+			continue
+		}
 		if _, recorded := b.recs[k.Name][key]; recorded || key != t.Origin {
 			continue
 		}

@@ -10,6 +10,7 @@ package resource
 
 import (
 	"context"
+	"strings"
 )
 
 // Ref is a reference from one object to another in logical, workspace-independent
@@ -128,6 +129,20 @@ func PathKinds(ks []Kind) map[string]bool {
 		}
 	}
 	return out
+}
+
+// Covers reports whether key names object u: the same object, or, when key
+// is a folder or a path of unknown kind, any workspace object at or under
+// its path. paths are the kinds keyed by workspace path (PathKinds).
+func Covers(key, u Ref, paths map[string]bool) bool {
+	if key == u {
+		return true
+	}
+	if !paths[key.Kind] || !paths[u.Kind] {
+		return false
+	}
+	root := strings.TrimSuffix(key.Key, "/")
+	return u.Key == root || strings.HasPrefix(u.Key, root+"/")
 }
 
 // Reader is implemented by kinds whose listing lacks the document (a notebook's

@@ -247,11 +247,3 @@ func writePair(tx *bbolt.Tx, pair string) (*bbolt.Bucket, error) {
 	}
 	return p, nil
 }
-
-// checkPair refuses an empty pair name, which would mix pairs' data up.
-func checkPair(pair string) error {
-	if pair == "" {
-		return errors.New("empty pair name")
-	}
-	return nil
-}

@@ -60,23 +60,6 @@ func decode(what string, v []byte, d any) error {
 	return nil
 }
 
-// toMillis encodes t; the zero time becomes 0 (so 1970-01-01T00:00:00Z reads back
-// as the zero time, which no ledger time can be).
-func toMillis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-// fromMillis decodes toMillis, in UTC.
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
-}
-
 // expiry returns when something written at now with ttl expires; 0 (never) for a
 // ttl <= 0.
 func expiry(now time.Time, ttl time.Duration) int64 {
@@ -107,7 +90,7 @@ func encodeRecord(r ledger.Record) recordDoc {
 		SourceHash: r.SourceHash, TargetHash: r.TargetHash,
 		SourceMark: r.SourceMark, TargetMark: r.TargetMark,
 		Status: r.Status, LastError: r.LastError, Failures: r.Failures, Terminal: r.Terminal,
-		SyncedAt: toMillis(r.SyncedAt), Attrs: r.Attrs, Version: r.Version,
+		SyncedAt: ledger.Millis(r.SyncedAt), Attrs: r.Attrs, Version: r.Version,
 	}
 }
 
@@ -117,13 +100,13 @@ func (d recordDoc) record() ledger.Record {
 		SourceHash: d.SourceHash, TargetHash: d.TargetHash,
 		SourceMark: d.SourceMark, TargetMark: d.TargetMark,
 		Status: d.Status, LastError: d.LastError, Failures: d.Failures, Terminal: d.Terminal,
-		SyncedAt: fromMillis(d.SyncedAt), Attrs: d.Attrs, Version: d.Version,
+		SyncedAt: ledger.FromMillis(d.SyncedAt), Attrs: d.Attrs, Version: d.Version,
 	}
 }
 
 func encodeRun(r ledger.Run, expires int64) runDoc {
 	return runDoc{
-		ID: r.ID, Started: toMillis(r.Started), Finished: toMillis(r.Finished),
+		ID: r.ID, Started: ledger.Millis(r.Started), Finished: ledger.Millis(r.Finished),
 		Trigger: r.Trigger, DryRun: r.DryRun, Outcome: r.Outcome,
 		Counts: r.Counts, Errors: r.Errors, Drift: r.Drift, Expires: expires,
 	}
@@ -131,7 +114,7 @@ func encodeRun(r ledger.Run, expires int64) runDoc {
 
 func (d runDoc) run() ledger.Run {
 	return ledger.Run{
-		ID: d.ID, Started: fromMillis(d.Started), Finished: fromMillis(d.Finished),
+		ID: d.ID, Started: ledger.FromMillis(d.Started), Finished: ledger.FromMillis(d.Finished),
 		Trigger: d.Trigger, DryRun: d.DryRun, Outcome: d.Outcome,
 		Counts: d.Counts, Errors: d.Errors, Drift: d.Drift,
 	}
@@ -140,7 +123,7 @@ func (d runDoc) run() ledger.Run {
 func encodeState(s ledger.PairState) stateDoc {
 	return stateDoc{
 		ActiveSide: s.ActiveSide, Epoch: s.Epoch,
-		LeaseHolder: s.LeaseHolder, LeaseExpiry: toMillis(s.LeaseExpiry),
+		LeaseHolder: s.LeaseHolder, LeaseExpiry: ledger.Millis(s.LeaseExpiry),
 		Version: s.Version,
 	}
 }
@@ -148,7 +131,7 @@ func encodeState(s ledger.PairState) stateDoc {
 func (d stateDoc) state() ledger.PairState {
 	return ledger.PairState{
 		ActiveSide: d.ActiveSide, Epoch: d.Epoch,
-		LeaseHolder: d.LeaseHolder, LeaseExpiry: fromMillis(d.LeaseExpiry),
+		LeaseHolder: d.LeaseHolder, LeaseExpiry: ledger.FromMillis(d.LeaseExpiry),
 		Version: d.Version,
 	}
 }

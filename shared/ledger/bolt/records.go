@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"go.etcd.io/bbolt"
 
@@ -17,19 +16,6 @@ import (
 // order of keys is (Kind, SourceKey) order and kind+NUL is an exact prefix.
 func recordKey(kind, sourceKey string) []byte {
 	return []byte(kind + "\x00" + sourceKey)
-}
-
-// checkKey refuses keys that would not round-trip through recordKey.
-func checkKey(pair, kind, sourceKey string) error {
-	switch {
-	case pair == "":
-		return errors.New("empty pair name")
-	case kind == "" || sourceKey == "":
-		return errors.New("empty kind or source key")
-	case strings.ContainsRune(kind, 0):
-		return errors.New("kind contains NUL")
-	}
-	return nil
 }
 
 // Get returns one record, or ledger.ErrNotFound.
@@ -102,7 +88,7 @@ func listRecords(recs *bbolt.Bucket, kind string) ([]ledger.Record, error) {
 // times at millisecond precision). Errors: ledger.ErrConflict, ledger.ErrFenced.
 func (s *Store) Put(ctx context.Context, pair string, rec ledger.Record, f ledger.Fence) (ledger.Record, error) {
 	var out ledger.Record
-	err := checkKey(pair, rec.Kind, rec.SourceKey)
+	err := ledger.CheckKey(pair, rec.Kind, rec.SourceKey)
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error {
 			var err error
@@ -145,7 +131,7 @@ func putRecord(tx *bbolt.Tx, pair string, rec ledger.Record, f ledger.Fence) (le
 // Delete removes a record if its stored version equals version; a missing record
 // is not an error. Errors: ledger.ErrConflict, ledger.ErrFenced.
 func (s *Store) Delete(ctx context.Context, pair, kind, sourceKey string, version int64, f ledger.Fence) error {
-	err := checkKey(pair, kind, sourceKey)
+	err := ledger.CheckKey(pair, kind, sourceKey)
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error { return deleteRecord(tx, pair, kind, sourceKey, version, f) })
 	}

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -40,13 +39,6 @@ type replCheckpointDoc struct {
 // replKey keys a bucket pair; s3 locations hold no NUL.
 func replKey(source, target string) []byte { return []byte(source + "\x00" + target) }
 
-func checkReplKey(pair, source, target string) error {
-	if pair == "" || source == "" || target == "" {
-		return errors.New("empty pair, source or target")
-	}
-	return nil
-}
-
 // writeSub returns a sub-bucket of the pair, creating both.
 func writeSub(tx *bbolt.Tx, pair string, name []byte) (*bbolt.Bucket, error) {
 	p, err := writePair(tx, pair)
@@ -58,7 +50,7 @@ func writeSub(tx *bbolt.Tx, pair string, name []byte) (*bbolt.Bucket, error) {
 
 // PutReplicationResult stores r unless the stored result was checked later.
 func (s *Store) PutReplicationResult(ctx context.Context, pair string, r ledger.ReplicationResult) error {
-	err := checkReplKey(pair, r.Source, r.Target)
+	err := ledger.CheckReplKey(pair, r.Source, r.Target)
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error { return putReplResult(tx, pair, r) })
 	}
@@ -79,11 +71,11 @@ func putReplResult(tx *bbolt.Tx, pair string, r ledger.ReplicationResult) error 
 		if err := json.Unmarshal(v, &old); err != nil {
 			return fmt.Errorf("decode replication result: %w", err)
 		}
-		if old.CheckedAt > toMillis(r.CheckedAt) {
+		if old.CheckedAt > ledger.Millis(r.CheckedAt) {
 			return nil
 		}
 	}
-	buf, err := json.Marshal(replResultDoc{Source: r.Source, Target: r.Target, CheckedAt: toMillis(r.CheckedAt),
+	buf, err := json.Marshal(replResultDoc{Source: r.Source, Target: r.Target, CheckedAt: ledger.Millis(r.CheckedAt),
 		Healthy: r.Healthy, RPOBreached: r.RPOBreached, Report: r.Report})
 	if err != nil {
 		return err
@@ -105,7 +97,7 @@ func (s *Store) ReplicationResults(ctx context.Context, pair string) ([]ledger.R
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("decode replication result: %w", err)
 			}
-			out = append(out, ledger.ReplicationResult{Source: d.Source, Target: d.Target, CheckedAt: fromMillis(d.CheckedAt),
+			out = append(out, ledger.ReplicationResult{Source: d.Source, Target: d.Target, CheckedAt: ledger.FromMillis(d.CheckedAt),
 				Healthy: d.Healthy, RPOBreached: d.RPOBreached, Report: d.Report})
 			return nil
 		})
@@ -144,14 +136,14 @@ func readCheckpoint(b *bbolt.Bucket, source, target string) (ledger.ReplicationC
 	if err := json.Unmarshal(v, &d); err != nil {
 		return cp, fmt.Errorf("decode replication checkpoint: %w", err)
 	}
-	cp.Progress, cp.UpdatedAt, cp.Version = d.Progress, fromMillis(d.UpdatedAt), d.Version
+	cp.Progress, cp.UpdatedAt, cp.Version = d.Progress, ledger.FromMillis(d.UpdatedAt), d.Version
 	return cp, nil
 }
 
 // PutReplicationCheckpoint writes cp if the stored version equals
 // cp.Version. Errors: ledger.ErrConflict.
 func (s *Store) PutReplicationCheckpoint(ctx context.Context, pair string, cp ledger.ReplicationCheckpoint) (ledger.ReplicationCheckpoint, error) {
-	err := checkReplKey(pair, cp.Source, cp.Target)
+	err := ledger.CheckReplKey(pair, cp.Source, cp.Target)
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error {
 			var err error
@@ -179,7 +171,7 @@ func putCheckpoint(tx *bbolt.Tx, pair string, cp ledger.ReplicationCheckpoint) (
 	}
 	cp.Version++
 	buf, err := json.Marshal(replCheckpointDoc{Source: cp.Source, Target: cp.Target, Progress: cp.Progress,
-		UpdatedAt: toMillis(cp.UpdatedAt), Version: cp.Version})
+		UpdatedAt: ledger.Millis(cp.UpdatedAt), Version: cp.Version})
 	if err != nil {
 		return cp, err
 	}

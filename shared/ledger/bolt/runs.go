@@ -16,13 +16,13 @@ import (
 // runKey orders runs by start time, then id; writing a run again with the same
 // ID and Started replaces it.
 func runKey(r ledger.Run) []byte {
-	return append(sortable(toMillis(r.Started)), r.ID...)
+	return append(sortable(ledger.Millis(r.Started)), r.ID...)
 }
 
 // PutRun stores a run record until ttl from now (ttl <= 0: forever), and prunes
 // the pair's expired runs so the file does not grow without bound.
 func (s *Store) PutRun(ctx context.Context, pair string, run ledger.Run, ttl time.Duration) error {
-	err := checkPair(pair)
+	err := ledger.CheckPair(pair)
 	if err == nil && run.ID == "" {
 		err = errors.New("empty run id")
 	}
@@ -116,7 +116,7 @@ func newestRuns(runs *bbolt.Bucket, limit int, now time.Time) ([]ledger.Run, err
 // MarkProcessed records id as processed until ttl from now (ttl <= 0: forever).
 // It reports true if id was not already marked, or its mark had expired.
 func (s *Store) MarkProcessed(ctx context.Context, pair, id string, ttl time.Duration) (bool, error) {
-	err := checkPair(pair)
+	err := ledger.CheckPair(pair)
 	if err == nil && id == "" {
 		err = errors.New("empty id")
 	}
@@ -136,7 +136,7 @@ func (s *Store) MarkProcessed(ctx context.Context, pair, id string, ttl time.Dur
 
 // Processed reports which ids are marked and unexpired, in one read transaction.
 func (s *Store) Processed(ctx context.Context, pair string, ids []string) (map[string]bool, error) {
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return nil, fmt.Errorf("ledger processed %s: %w", pair, err)
 	}
 	out := make(map[string]bool, len(ids))

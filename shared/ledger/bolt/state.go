@@ -66,7 +66,7 @@ func (s *Store) State(ctx context.Context, pair string) (ledger.PairState, error
 // ledger.ErrLeaseHeld, with the current state (naming the holder) returned.
 func (s *Store) AcquireLease(ctx context.Context, pair, holder string, ttl time.Duration, now time.Time) (ledger.PairState, error) {
 	var st ledger.PairState
-	err := checkPair(pair)
+	err := ledger.CheckPair(pair)
 	if err == nil && (holder == "" || ttl <= 0) {
 		err = fmt.Errorf("lease needs a holder and a positive ttl, got %q for %s", holder, ttl)
 	}
@@ -119,7 +119,7 @@ func (s *Store) ReleaseLease(ctx context.Context, pair, holder string) error {
 // returned.
 func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch int64) (ledger.PairState, error) {
 	var st ledger.PairState
-	err := checkPair(pair)
+	err := ledger.CheckPair(pair)
 	if err == nil && side == "" {
 		err = errors.New("empty side")
 	}

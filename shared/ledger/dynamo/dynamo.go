@@ -27,9 +27,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -52,6 +50,7 @@ type api interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
@@ -114,27 +113,6 @@ func runSK(started int64, id string) string {
 }
 
 func seenSK(id string) string { return seenPrefix + id }
-
-// checkKey refuses record keys that would not round-trip through recordSK.
-func checkKey(pair, kind, sourceKey string) error {
-	switch {
-	case pair == "":
-		return errors.New("empty pair name")
-	case kind == "" || sourceKey == "":
-		return errors.New("empty kind or source key")
-	case strings.Contains(kind, "#"):
-		return fmt.Errorf("kind %q contains '#'", kind)
-	}
-	return nil
-}
-
-// checkPair refuses an empty pair name, which would mix pairs' data up.
-func checkPair(pair string) error {
-	if pair == "" {
-		return errors.New("empty pair name")
-	}
-	return nil
-}
 
 // newID returns a random id that marks one call's write, so that the SDK
 // resending the same request after a lost response finds its own write.

@@ -72,22 +72,6 @@ func setN(it item, name string, v int64) {
 	}
 }
 
-// toMillis encodes t; the zero time is 0.
-func toMillis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-// fromMillis decodes toMillis, in UTC.
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
-}
-
 // expiresAt is the TTL of something written at now for ttl: epoch seconds,
 // rounded up so it is kept at least ttl; 0 (never) for ttl <= 0.
 func expiresAt(now time.Time, ttl time.Duration) int64 {
@@ -206,7 +190,7 @@ func encodeRecord(pair string, r ledger.Record, writeID string) item {
 	if r.Terminal {
 		it[attrTerminal] = &types.AttributeValueMemberBOOL{Value: true}
 	}
-	setN(it, attrSyncedAt, toMillis(r.SyncedAt))
+	setN(it, attrSyncedAt, ledger.Millis(r.SyncedAt))
 	if len(r.Attrs) > 0 {
 		attrs := make(item, len(r.Attrs))
 		for k, v := range r.Attrs {
@@ -227,7 +211,7 @@ func decodeRecord(it item) (ledger.Record, error) {
 		SourceMark: d.n(attrSourceMark), TargetMark: d.n(attrTargetMark),
 		Status: d.s(attrStatus), LastError: d.s(attrLastError),
 		Failures: int(d.n(attrFailures)), Terminal: d.b(attrTerminal),
-		SyncedAt: fromMillis(d.n(attrSyncedAt)), Version: d.n(attrVersion),
+		SyncedAt: ledger.FromMillis(d.n(attrSyncedAt)), Version: d.n(attrVersion),
 	}
 	for k, v := range d.m(attrAttrs) {
 		sv, ok := v.(*types.AttributeValueMemberS)
@@ -247,10 +231,10 @@ func decodeRecord(it item) (ledger.Record, error) {
 }
 
 func encodeRun(pair string, r ledger.Run, expires int64) item {
-	it := key(pairPK(pair), runSK(toMillis(r.Started), r.ID))
+	it := key(pairPK(pair), runSK(ledger.Millis(r.Started), r.ID))
 	it[attrID] = str(r.ID)
-	setN(it, attrStarted, toMillis(r.Started))
-	setN(it, attrFinished, toMillis(r.Finished))
+	setN(it, attrStarted, ledger.Millis(r.Started))
+	setN(it, attrFinished, ledger.Millis(r.Finished))
 	setS(it, attrTrigger, r.Trigger)
 	if r.DryRun {
 		it[attrDryRun] = &types.AttributeValueMemberBOOL{Value: true}
@@ -278,7 +262,7 @@ func encodeRun(pair string, r ledger.Run, expires int64) item {
 func decodeRun(it item) (ledger.Run, error) {
 	d := &decoder{it: it}
 	r := ledger.Run{
-		ID: d.s(attrID), Started: fromMillis(d.n(attrStarted)), Finished: fromMillis(d.n(attrFinished)),
+		ID: d.s(attrID), Started: ledger.FromMillis(d.n(attrStarted)), Finished: ledger.FromMillis(d.n(attrFinished)),
 		Trigger: d.s(attrTrigger), DryRun: d.b(attrDryRun), Outcome: ledger.Outcome(d.s(attrOutcome)),
 		Drift: int(d.n(attrDrift)),
 	}
@@ -315,7 +299,7 @@ func decodeState(it item) (ledger.PairState, error) {
 	d := &decoder{it: it}
 	st := ledger.PairState{
 		ActiveSide: d.s(attrActiveSide), Epoch: d.n(attrEpoch),
-		LeaseHolder: d.s(attrLeaseHolder), LeaseExpiry: fromMillis(d.n(attrLeaseExpiry)),
+		LeaseHolder: d.s(attrLeaseHolder), LeaseExpiry: ledger.FromMillis(d.n(attrLeaseExpiry)),
 		Version: d.n(attrVersion),
 	}
 	if d.err != nil {

@@ -91,7 +91,7 @@ func (s *Store) Put(ctx context.Context, pair string, rec ledger.Record, f ledge
 }
 
 func (s *Store) put(ctx context.Context, pair string, rec ledger.Record, f ledger.Fence) (ledger.Record, error) {
-	if err := checkKey(pair, rec.Kind, rec.SourceKey); err != nil {
+	if err := ledger.CheckKey(pair, rec.Kind, rec.SourceKey); err != nil {
 		return ledger.Record{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -147,7 +147,7 @@ func (s *Store) Delete(ctx context.Context, pair, kind, sourceKey string, versio
 }
 
 func (s *Store) delete(ctx context.Context, pair, kind, sourceKey string, version int64, f ledger.Fence) error {
-	if err := checkKey(pair, kind, sourceKey); err != nil {
+	if err := ledger.CheckKey(pair, kind, sourceKey); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

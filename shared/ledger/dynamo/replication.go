@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,13 +40,6 @@ func replHash(source, target string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func checkReplKey(pair, source, target string) error {
-	if pair == "" || source == "" || target == "" {
-		return errors.New("empty pair, source or target")
-	}
-	return nil
-}
-
 func boolean(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
 
 // PutReplicationResult stores r unless the stored result was checked later,
@@ -60,12 +52,12 @@ func (s *Store) PutReplicationResult(ctx context.Context, pair string, r ledger.
 }
 
 func (s *Store) putReplResult(ctx context.Context, pair string, r ledger.ReplicationResult) error {
-	if err := checkReplKey(pair, r.Source, r.Target); err != nil {
+	if err := ledger.CheckReplKey(pair, r.Source, r.Target); err != nil {
 		return err
 	}
 	it := key(pairPK(pair), replPrefix+replHash(r.Source, r.Target))
 	it[attrSource], it[attrTarget] = str(r.Source), str(r.Target)
-	it[attrCheckedAt] = num(toMillis(r.CheckedAt))
+	it[attrCheckedAt] = num(ledger.Millis(r.CheckedAt))
 	it[attrHealthy], it[attrRPOBreached] = boolean(r.Healthy), boolean(r.RPOBreached)
 	if len(r.Report) > 0 {
 		it[attrReport] = &types.AttributeValueMemberB{Value: r.Report}
@@ -89,7 +81,7 @@ func (s *Store) ReplicationResults(ctx context.Context, pair string) ([]ledger.R
 	var out []ledger.ReplicationResult
 	err := s.query(ctx, pair, replPrefix, func(it item) error {
 		d := &decoder{it: it}
-		r := ledger.ReplicationResult{Source: d.s(attrSource), Target: d.s(attrTarget), CheckedAt: fromMillis(d.n(attrCheckedAt)),
+		r := ledger.ReplicationResult{Source: d.s(attrSource), Target: d.s(attrTarget), CheckedAt: ledger.FromMillis(d.n(attrCheckedAt)),
 			Healthy: d.b(attrHealthy), RPOBreached: d.b(attrRPOBreached), Report: d.bytes(attrReport)}
 		out = append(out, r)
 		return d.err
@@ -135,7 +127,7 @@ func (s *Store) ReplicationCheckpoint(ctx context.Context, pair, source, target 
 	})
 	if err == nil && out.Item != nil {
 		d := &decoder{it: out.Item}
-		cp.Progress, cp.UpdatedAt, cp.Version = d.bytes(attrProgress), fromMillis(d.n(attrUpdatedAt)), d.n(attrVersion)
+		cp.Progress, cp.UpdatedAt, cp.Version = d.bytes(attrProgress), ledger.FromMillis(d.n(attrUpdatedAt)), d.n(attrVersion)
 		err = d.err
 	}
 	if err != nil {
@@ -156,7 +148,7 @@ func (s *Store) PutReplicationCheckpoint(ctx context.Context, pair string, cp le
 }
 
 func (s *Store) putCheckpoint(ctx context.Context, pair string, cp ledger.ReplicationCheckpoint) (ledger.ReplicationCheckpoint, error) {
-	if err := checkReplKey(pair, cp.Source, cp.Target); err != nil {
+	if err := ledger.CheckReplKey(pair, cp.Source, cp.Target); err != nil {
 		return cp, err
 	}
 	next := cp
@@ -166,7 +158,7 @@ func (s *Store) putCheckpoint(ctx context.Context, pair string, cp ledger.Replic
 	if len(cp.Progress) > 0 {
 		it[attrProgress] = &types.AttributeValueMemberB{Value: cp.Progress}
 	}
-	setN(it, attrUpdatedAt, toMillis(cp.UpdatedAt))
+	setN(it, attrUpdatedAt, ledger.Millis(cp.UpdatedAt))
 	it[attrVersion], it[attrWriteID] = num(next.Version), str(newID())
 	in := &dynamodb.PutItemInput{
 		TableName: &s.table, Item: it,

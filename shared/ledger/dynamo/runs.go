@@ -25,12 +25,12 @@ func (s *Store) PutRun(ctx context.Context, pair string, run ledger.Run, ttl tim
 }
 
 func (s *Store) putRun(ctx context.Context, pair string, run ledger.Run, ttl time.Duration) error {
-	switch err := checkPair(pair); {
+	switch err := ledger.CheckPair(pair); {
 	case err != nil:
 		return err
 	case run.ID == "":
 		return errors.New("empty run id")
-	case toMillis(run.Started) < 0:
+	case ledger.Millis(run.Started) < 0:
 		return fmt.Errorf("start time %s is before 1970", run.Started)
 	}
 	if err := ctx.Err(); err != nil {
@@ -105,7 +105,7 @@ func (s *Store) MarkProcessed(ctx context.Context, pair, id string, ttl time.Dur
 // per id, a few at a time. Expiry is read from the item, as DynamoDB deletes
 // expired items lazily.
 func (s *Store) Processed(ctx context.Context, pair string, ids []string) (map[string]bool, error) {
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return nil, fmt.Errorf("ledger processed %s: %w", pair, err)
 	}
 	out := make(map[string]bool, len(ids))
@@ -145,7 +145,7 @@ func (s *Store) Processed(ctx context.Context, pair string, ids []string) (map[s
 const processedReaders = 8
 
 func (s *Store) markProcessed(ctx context.Context, pair, id string, ttl time.Duration) (bool, error) {
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return false, err
 	}
 	if id == "" {

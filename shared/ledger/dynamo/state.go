@@ -75,7 +75,7 @@ func (s *Store) AcquireLease(ctx context.Context, pair, holder string, ttl time.
 }
 
 func (s *Store) acquireLease(ctx context.Context, pair, holder string, ttl time.Duration, now time.Time) (ledger.PairState, error) {
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return ledger.PairState{}, err
 	}
 	if holder == "" || ttl <= 0 {
@@ -116,7 +116,7 @@ func (s *Store) releaseLease(ctx context.Context, pair, holder string) error {
 	if err := ctx.Err(); err != nil || holder == "" {
 		return err
 	}
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return err
 	}
 	// A failed condition means someone else holds it (or nobody): a no-op.
@@ -141,7 +141,7 @@ func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch in
 }
 
 func (s *Store) setActive(ctx context.Context, pair, side string, expectEpoch int64) (ledger.PairState, error) {
-	if err := checkPair(pair); err != nil {
+	if err := ledger.CheckPair(pair); err != nil {
 		return ledger.PairState{}, err
 	}
 	if side == "" {

@@ -55,6 +55,9 @@ var subtests = []subtest{
 	{"Delete", testDelete},
 	// After a failover, a run that started under the old epoch must not write.
 	{"Fencing", testFencing},
+	// An audit-log event that found the lease held leaves its objects pending;
+	// a sync clears only what it covered (a newer event's object stays).
+	{"Pending", testPending},
 	// Run history is shown newest first and bounded by limit.
 	{"Runs", testRuns},
 	// Writing a run record again (start, then finish) replaces it.

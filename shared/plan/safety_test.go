@@ -146,3 +146,28 @@ func TestPendingWarmStateFinished(t *testing.T) {
 		t.Fatalf("actions = %+v, want an update that also finishes", p.Actions)
 	}
 }
+
+// A second target object carrying the marker of a source object the ledger
+// maps elsewhere (a create repeated by a crash or a retry) is drsync's: it
+// is removed, the record kept, and the guard does not count it as a loss.
+func TestDuplicateByMarkerRemoved(t *testing.T) {
+	src := estateOf(2, 0)
+	tgt, recs := syncedTarget(src)
+	dup := tgt["job"][0]
+	dup.ID = "t-dup"
+	tgt["job"] = append(tgt["job"], dup)
+	p := Build(input(src, tgt, recs))
+	var dels []Action
+	for _, a := range p.Actions {
+		if a.Op == Delete {
+			dels = append(dels, a)
+		}
+	}
+	if len(dels) != 1 || dels[0].TargetID != "t-dup" || dels[0].Key != "100" || !dels[0].KeepRecord ||
+		!strings.Contains(dels[0].Reason, "duplicate") {
+		t.Fatalf("deletes = %+v, want the duplicate t-dup of 100 removed, its record kept", dels)
+	}
+	if p.Guard.Deletes != 0 || p.Guard.Refused {
+		t.Errorf("guard = %+v, want the duplicate not counted", p.Guard)
+	}
+}
