@@ -46,7 +46,7 @@ func BenchmarkLambdaColdStart(b *testing.B) {
 				initPhase += fn.initDuration()
 			}
 			n := float64(b.N)
-			b.ReportMetric(0, "ns/op") // the RIE's own start is in it: meaningless
+			b.ReportMetric(0, "ns/op") // it counts the RIE starting and stopping too
 			b.ReportMetric(float64(first.Microseconds())/1e3/n, "ms-to-first-response")
 			b.ReportMetric(float64(initPhase.Microseconds())/1e3/n, "ms-init")
 		})

@@ -11,8 +11,8 @@ import (
 )
 
 // The work's context ends a margin before the invocation's deadline: at
-// most function.DefaultMaxMargin, a quarter of the time left for short invocations,
-// and not at all without a deadline.
+// most DefaultMaxMargin, a quarter of the time left for short
+// invocations, and not at all without a deadline.
 func TestWorkKeepsAMargin(t *testing.T) {
 	now := time.Date(2026, 11, 26, 18, 0, 0, 0, time.UTC)
 	c := &function.Core{Now: func() time.Time { return now }}
@@ -37,7 +37,7 @@ func TestWorkKeepsAMargin(t *testing.T) {
 	}
 }
 
-// Only a bare deadline of the engine's context, while the invocation still
+// Only a bare deadline of the work's context, while the invocation still
 // has time, counts as "stopped at the margin"; a run-record failure joined to
 // it, or the invocation's own end, does not.
 func TestOnlyDeadline(t *testing.T) {

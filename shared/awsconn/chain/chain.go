@@ -18,13 +18,13 @@ import (
 	"github.com/drsync/drsync/shared/awsconn"
 )
 
-// Config loads the aws.Config the CLI's and the tests' AWS clients are built
-// from: the SDK's default chain for what opts leaves unset, the SDK's buildable HTTP
-// client (the only kind it can add AWS_CA_BUNDLE's roots to; a plain
-// *http.Client makes loading fail when that variable is set), and the
-// retryer of opts (awsconn.Options.Retryer).
-// It makes no network call. Errors: the SDK failing to load (a bad shared
-// config file or profile, an unreadable CA bundle), or no region anywhere.
+// Config loads the aws.Config the CLI's and the tests' AWS clients are
+// built from: the SDK's default chain for what opts leaves unset, the SDK's
+// buildable HTTP client (the only kind it can add AWS_CA_BUNDLE's roots to;
+// a plain *http.Client makes loading fail when that variable is set), and
+// opts' retryer (awsconn.Options.Retryer). It makes no network call.
+// Errors: the SDK failing to load (a bad shared config file or profile, an
+// unreadable CA bundle), or no region anywhere.
 func Config(ctx context.Context, opts awsconn.Options) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, loadOptions(opts)...)
 	if err != nil {
@@ -36,7 +36,7 @@ func Config(ctx context.Context, opts awsconn.Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// awsLoadOptions turns opts into the SDK's load options.
+// loadOptions turns opts into the SDK's load options.
 func loadOptions(opts awsconn.Options) []func(*awsconfig.LoadOptions) error {
 	load := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithHTTPClient(awshttp.NewBuildableClient()),
