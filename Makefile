@@ -132,7 +132,7 @@ $(BOOTSTRAPS): build/%/bootstrap:
 EVENT ?= scheduled.json
 
 .PHONY: e2e
-e2e: tools-moto ## Both functions as built for Lambda, under the RIE, against moto and two emulated workspaces
+e2e: tools-moto ## The functions as built for Lambda, under the RIE, against moto and two emulated workspaces
 	DRSYNC_REQUIRE_MOTO=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
 
 .PHONY: invoke-sync
@@ -144,10 +144,12 @@ invoke-auditlog: tools-moto ## Local stack + RIE: full sync, change the source, 
 	DRSYNC_INVOKE=auditlog $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
 
 .PHONY: bench-lambda
-bench-lambda: tools-moto ## Lambda cold start and binary sizes; audit-log API calls vs changed objects and estate size
-	$(GO) test -run '^$$' -bench LambdaColdStart -benchtime 10x ./functions/
-	$(GO) test -run '^$$' -bench LambdaBinarySize -benchtime 1x ./functions/
-	$(GO) test -run '^$$' -bench AuditlogAPICalls -benchtime 3x ./shared/handler/
+bench-lambda: tools-moto ## Each function's cold start, bootstrap and zip size (fails over 20 MB); audit-log API calls vs changed objects and estate size
+	set -o pipefail; { \
+	  $(GO) test -run '^$$' -bench LambdaColdStart -benchtime 10x ./functions/ && \
+	  $(GO) test -run '^$$' -bench LambdaBinarySize -benchtime 1x ./functions/ && \
+	  $(GO) test -run '^$$' -bench AuditlogAPICalls -benchtime 3x ./shared/handler/; \
+	} 2>&1 | $(GO) run ./cmd/benchtable
 
 .PHONY: test-infra
 test-infra: ## CDK assertions, cdk-nag, cfn-lint and the baseline template (no -race: the CDK runs in node)

@@ -15,14 +15,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
 	"github.com/drsync/drsync/shared/auditlog"
 	"github.com/drsync/drsync/shared/awstest"
+	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/handler/replcheck"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/resource/kinds"
 )
@@ -36,12 +40,12 @@ func TestMain(m *testing.M) {
 const functionTimeout = "60"
 
 // newStack starts moto (skipping without it, before any build), builds the
-// functions and returns a stack with the functions' environment.
-func newStack(t testing.TB) (*handlertest.Stack, *binaries, map[string]string) {
+// functions and returns a stack made with opts and the functions' environment.
+func newStack(t testing.TB, opts handlertest.Options) (*handlertest.Stack, *binaries, map[string]string) {
 	t.Helper()
 	awstest.Start(t)
 	b := build(t)
-	s := handlertest.New(t, handlertest.Options{})
+	s := handlertest.New(t, opts)
 	env := s.Env()
 	env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = functionTimeout
 	return s, b, env
@@ -53,7 +57,7 @@ func newStack(t testing.TB) (*handlertest.Stack, *binaries, map[string]string) {
 // next scheduled sync finds nothing to do; a wrong event is reported as a
 // Lambda error.
 func TestLambdaEndToEnd(t *testing.T) {
-	s, b, env := newStack(t)
+	s, b, env := newStack(t, handlertest.Options{})
 	syncFn, auditFn := startRIE(t, b, "sync", env), startRIE(t, b, "auditlog", env)
 
 	first := invokeSync(t, syncFn)
@@ -185,10 +189,44 @@ func assertProcessed(t *testing.T, s *handlertest.Stack, lines []string) {
 	}
 }
 
+// The replcheck function, as deployed, under the Lambda runtime emulator
+// with the stack's environment: a scheduled tick checks the config's bucket
+// pair in moto (two unversioned buckets without a rule: unhealthy, which is
+// no error), records the result in the ledger and writes one EMF line.
+func TestLambdaReplcheck(t *testing.T) {
+	const east, west = "replcheck-e2e-east", "replcheck-e2e-west"
+	s, b, env := newStack(t, handlertest.Options{Config: func(c *config.Config) {
+		c.Replication.BucketPairs = []config.BucketPair{{Source: "s3://" + east + "/tables/", Target: "s3://" + west + "/tables/"}}
+	}})
+	for _, name := range []string{east, west} {
+		if _, err := s.S3.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fn := startRIE(t, b, "replcheck", env)
+	body, ferr := fn.invoke(t, handlertest.Event(t, "replcheck-scheduled.json"))
+	if ferr != nil {
+		t.Fatalf("replcheck: %v\n%s", ferr, fn.tail())
+	}
+	var sum replcheck.Summary
+	summary(t, body, &sum)
+	if sum.Outcome != replcheck.OutcomeUnhealthy || len(sum.Pairs) != 1 || sum.Pairs[0].Result == nil {
+		t.Fatalf("replcheck summary: %+v", sum)
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(s.AWS), s.Table, dynamo.Options{})
+	if results, err := store.ReplicationResults(t.Context(), handlertest.Pair); err != nil || len(results) != 1 || results[0].Healthy {
+		t.Errorf("ledger results %+v, %v", results, err)
+	}
+	fn.stop(t) // waits for the output
+	if emf := fn.emfLines(); len(emf) != 1 || emf[0]["ReplicationUnhealthy"] != 1.0 {
+		t.Errorf("replcheck EMF lines: %v", emf)
+	}
+}
+
 // A function whose environment is wrong fails its cold start, and the log
 // names the variable to fix.
 func TestLambdaInitFailureNamesTheVariable(t *testing.T) {
-	_, b, env := newStack(t)
+	_, b, env := newStack(t, handlertest.Options{})
 	delete(env, "DRSYNC_LEDGER_TABLE")
 	fn := startRIE(t, b, "sync", env)
 	if _, ferr := fn.invoke(t, handlertest.Event(t, "scheduled.json")); ferr == nil {

@@ -31,7 +31,7 @@ func TestInvokeLocal(t *testing.T) {
 	if name == "" {
 		t.Skipf("set %s=sync or %s=auditlog (make invoke-sync, make invoke-auditlog)", envInvoke, envInvoke)
 	}
-	s, b, env := newStack(t)
+	s, b, env := newStack(t, handlertest.Options{})
 	var fn *rie
 	var body []byte
 	var ferr *functionError

@@ -26,7 +26,10 @@ import (
 )
 
 // The functions under test, built as Lambda builds them.
-var functionNames = []string{"sync", "auditlog"}
+var functionNames = []string{"sync", "auditlog", "replcheck"}
+
+// lambdaTags are the build tags of the deployed binaries (Makefile LAMBDA_TAGS).
+const lambdaTags = "lambda.norpc,grpcnotrace"
 
 // rieModule is the Lambda Runtime Interface Emulator, a tool of go.mod.
 const rieModule = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
@@ -52,7 +55,7 @@ var (
 	built     binaries
 )
 
-// build compiles both functions (as <dir>/<name>/bootstrap, with the
+// build compiles the functions (as <dir>/<name>/bootstrap, with the
 // deployment flags, for this machine's architecture) and the RIE, once per
 // test binary.
 func build(t testing.TB) *binaries {
@@ -71,13 +74,13 @@ func build(t testing.TB) *binaries {
 	return &built
 }
 
-// buildAll runs one go build for the two functions and, withRIE, the RIE
+// buildAll runs one go build for the functions and, withRIE, the RIE
 // (one command, so the compiler works on them in parallel) and moves each
 // function's binary to <dir>/<name>/bootstrap.
 func buildAll(dir, arch string, withRIE bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	args := []string{"build", "-tags", "lambda.norpc,grpcnotrace", "-ldflags", "-s -w", "-trimpath", "-o", filepath.Join(dir, "bin") + "/"}
+	args := []string{"build", "-tags", lambdaTags, "-ldflags", "-s -w", "-trimpath", "-o", filepath.Join(dir, "bin") + "/"}
 	for _, name := range functionNames {
 		args = append(args, "./functions/"+name)
 	}

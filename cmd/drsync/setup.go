@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/drsync/drsync/shared/awsconn"
+	"github.com/drsync/drsync/shared/awsconn/chain"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
@@ -143,7 +145,7 @@ func openDynamo(ctx context.Context, table string) (ledger.Store, error) {
 	if table == "" {
 		return nil, usageErr("--ledger %sTABLE: the table name is missing", dynamoLedger)
 	}
-	awsCfg, err := connect.AWSConfig(ctx, connect.AWSOptions{})
+	awsCfg, err := chain.Config(ctx, awsconn.Options{})
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}

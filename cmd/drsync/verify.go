@@ -10,8 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drsync/drsync/shared/awsconn"
+	"github.com/drsync/drsync/shared/awsconn/chain"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/replication"
 )
 
@@ -128,12 +129,12 @@ func (o verifyOptions) pairs() ([]replication.Pair, error) {
 // the region of the flags or the chain (else defaultRegion), path-style
 // addressing when the endpoint is overridden.
 func (o verifyOptions) clients(ctx context.Context) (replication.Clients, error) {
-	opts := connect.AWSOptions{Region: o.region, Endpoint: o.endpoint}
-	cfg, err := connect.AWSConfig(ctx, opts)
+	opts := awsconn.Options{Region: o.region, Endpoint: o.endpoint}
+	cfg, err := chain.Config(ctx, opts)
 	if err != nil && o.region == "" {
 		opts.Region = defaultRegion
 		var retryErr error
-		if cfg, retryErr = connect.AWSConfig(ctx, opts); retryErr == nil {
+		if cfg, retryErr = chain.Config(ctx, opts); retryErr == nil {
 			err = nil
 		}
 	}

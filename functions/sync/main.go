@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 )
 
@@ -17,7 +18,7 @@ import (
 var version = "dev"
 
 func main() {
-	deps, err := handler.Load(context.Background(), handler.Setup{Function: "sync", Version: version})
+	deps, err := handler.Load(context.Background(), function.Setup{Function: "sync", Version: version})
 	if err != nil {
 		// Lambda reports the failed init and retries it on the next event.
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("init failed", "function", "sync", "error", err.Error())

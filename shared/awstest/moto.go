@@ -33,7 +33,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/awsconn"
+	"github.com/drsync/drsync/shared/awsconn/chain"
 )
 
 // Settings every test client shares.
@@ -130,8 +131,7 @@ func Main(m *testing.M) {
 func (m *Moto) URL() string { return m.url }
 
 // Config returns an aws.Config for the server: region us-east-1, static
-// credentials test/test, built by connect.AWSConfig as production code builds
-// its own.
+// credentials test/test, built by chain.Config as the CLI builds its own.
 func (m *Moto) Config(t testing.TB) aws.Config {
 	t.Helper()
 	return ConfigAt(t, m.url)
@@ -141,7 +141,7 @@ func (m *Moto) Config(t testing.TB) aws.Config {
 // back off at most 20 ms so a test of throttling stays fast.
 func ConfigAt(t testing.TB, endpoint string) aws.Config {
 	t.Helper()
-	cfg, err := connect.AWSConfig(t.Context(), connect.AWSOptions{
+	cfg, err := chain.Config(t.Context(), awsconn.Options{
 		Region:      Region,
 		Endpoint:    endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),

@@ -14,9 +14,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drsync/drsync/shared/auditlog"
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/plan"
@@ -87,7 +88,7 @@ type AuditlogSummary struct {
 // actions ran. Failed actions are not errors: their records stay unmarked.
 func (d *Deps) Auditlog(ctx context.Context, ev events.EventBridgeEvent) (AuditlogSummary, error) {
 	inv := d.begin(ctx)
-	sum := AuditlogSummary{RunID: inv.id, Pair: d.Config.Pair}
+	sum := AuditlogSummary{RunID: inv.ID, Pair: d.Config.Pair}
 	err := inv.auditlog(ctx, ev, &sum)
 	return inv.finishAuditlog(ctx, sum, err)
 }
@@ -118,7 +119,7 @@ func (inv invocation) auditlog(ctx context.Context, ev events.EventBridgeEvent, 
 		sum.Outcome = OutcomeForeign
 		return nil
 	}
-	work, cancel := inv.d.work(ctx)
+	work, cancel := inv.d.Work(ctx)
 	defer cancel()
 	recs, err := inv.scan(work, sum)
 	if err != nil {
@@ -130,7 +131,7 @@ func (inv invocation) auditlog(ctx context.Context, ev events.EventBridgeEvent, 
 	refs := keysOf(recs)
 	sum.Keys, sum.KeyList = len(refs), refList(refs)
 	if len(refs) == 0 {
-		sum.Outcome = OutcomeNothingToDo
+		sum.Outcome = function.OutcomeNothingToDo
 		return nil
 	}
 	return inv.syncKeys(ctx, work, recs, refs, sum)
@@ -194,7 +195,7 @@ func (inv invocation) scan(ctx context.Context, sum *AuditlogSummary) ([]pending
 // once when the key as given does not exist.
 func (inv invocation) open(ctx context.Context, sum *AuditlogSummary) (io.ReadCloser, error) {
 	body, err := inv.d.Objects.Open(ctx, sum.Bucket, sum.Key)
-	if alt := unescape(sum.Key); errors.Is(err, connect.ErrNoSuchKey) && alt != sum.Key {
+	if alt := unescape(sum.Key); errors.Is(err, awsconn.ErrNoSuchKey) && alt != sum.Key {
 		if body, err = inv.d.Objects.Open(ctx, sum.Bucket, alt); err == nil {
 			sum.Key = alt
 		}
@@ -268,7 +269,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 	if res != nil {
 		sum.Outcome, sum.Actions, sum.Drift, sum.Errors = res.Run.Outcome, t.count(res.Plan), res.Plan.Drift, t.failures(res.Plan)
 	}
-	stopped := res != nil && onlyDeadline(ctx, work, err)
+	stopped := res != nil && function.OnlyDeadline(ctx, work, err)
 	switch {
 	case errors.Is(err, ledger.ErrLeaseHeld):
 		// A full sync is running: leave the objects pending for it (or the
@@ -286,7 +287,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 		return err
 	}
 	if stopped {
-		sum.Outcome = OutcomeIncomplete
+		sum.Outcome = function.OutcomeIncomplete
 		return fmt.Errorf("the deadline stopped the sync with %d actions left (the rest is marked done): %w",
 			sum.Actions.Remaining, err)
 	}
@@ -298,7 +299,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 // records processed: the ledger now holds the work, the event is done.
 // Errors: the ledger's.
 func (inv invocation) leavePending(ctx context.Context, recs []pending, refs []resource.Ref, sum *AuditlogSummary) error {
-	now := inv.d.now()
+	now := inv.d.Clock()
 	keys := make([]ledger.PendingKey, len(refs))
 	for i, r := range refs {
 		keys[i] = ledger.PendingKey{Kind: r.Kind, Key: r.Key, Since: now}
@@ -362,23 +363,23 @@ func (r pending) synced(unsynced []resource.Ref, paths map[string]bool) bool {
 // handler returns. An auditlog run emits no RunSucceeded: that marker is the
 // full sync's, which the staleness alarm watches.
 func (inv invocation) finishAuditlog(ctx context.Context, sum AuditlogSummary, err error) (AuditlogSummary, error) {
-	sum.DurationMS = inv.elapsed().Milliseconds()
+	sum.DurationMS = inv.Elapsed().Milliseconds()
 	values := sum.Actions.metricValues(sum.Drift)
 	c := func(n int) metrics.Value { return metrics.Value{V: float64(n), Unit: metrics.Count} }
 	values[metrics.RecordsProcessed] = c(sum.Marked)
 	values[metrics.RecordsIgnored] = c(sum.Ignored)
 	values[metrics.RecordsMalformed] = c(sum.Malformed)
-	values[config.MetricRunFailed] = flag(err != nil)
+	values[config.MetricRunFailed] = function.Flag(err != nil)
 	if err != nil {
-		if sum.Outcome != ledger.OutcomeRefused && sum.Outcome != OutcomeIncomplete {
-			sum.Outcome = OutcomeFailed
+		if sum.Outcome != ledger.OutcomeRefused && sum.Outcome != function.OutcomeIncomplete {
+			sum.Outcome = function.OutcomeFailed
 		}
 		sum.Error = err.Error()
-		inv.log.ErrorContext(ctx, "audit-log sync failed", "summary", sum)
-		inv.emit(ctx, values, sum.Outcome)
+		inv.Log.ErrorContext(ctx, "audit-log sync failed", "summary", sum)
+		inv.Emit(ctx, values, sum.Outcome)
 		return sum, fmt.Errorf("audit-log sync of pair %s, run %s, object s3://%s/%s: %w", sum.Pair, sum.RunID, sum.Bucket, sum.Key, err)
 	}
-	inv.log.InfoContext(ctx, "audit-log sync finished", "summary", sum)
-	inv.emit(ctx, values, sum.Outcome)
+	inv.Log.InfoContext(ctx, "audit-log sync finished", "summary", sum)
+	inv.Emit(ctx, values, sum.Outcome)
 	return sum, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
 	"github.com/drsync/drsync/shared/emulator"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 )
@@ -31,7 +32,7 @@ func synced(t *testing.T) (*handlertest.Stack, *handler.Deps, *handlertest.Outpu
 	t.Helper()
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "auditlog")
-	if _, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-full", time.Minute); err != nil {
+	if _, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-full", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	out.Metrics = handlertest.Buffer{}
@@ -62,7 +63,7 @@ func TestAuditlogSyncsTheNamedObjectsOnce(t *testing.T) {
 	}
 	key := handlertest.AuditKey(handlertest.SourceWorkspaceID, "first")
 	s.PutAuditObject(t, key, lines...)
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-audit", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-audit", time.Minute)
 	if err != nil {
 		t.Fatalf("auditlog: %v\nlogs:\n%s", err, out.Logs.String())
 	}
@@ -73,7 +74,7 @@ func TestAuditlogSyncsTheNamedObjectsOnce(t *testing.T) {
 	}
 	assertTargetChanged(t, s)
 	emf := lastEMF(t, out)
-	if metric(t, emf, "RecordsProcessed") != 4 || metric(t, emf, "RecordsMalformed") != 1 || metric(t, emf, "RecordsIgnored") != 4 {
+	if handlertest.Metric(t, emf, "RecordsProcessed") != 4 || handlertest.Metric(t, emf, "RecordsMalformed") != 1 || handlertest.Metric(t, emf, "RecordsIgnored") != 4 {
 		t.Fatalf("EMF %v", emf)
 	}
 	if _, ok := emf["RunSucceeded"]; ok {
@@ -83,7 +84,7 @@ func TestAuditlogSyncsTheNamedObjectsOnce(t *testing.T) {
 	more := handlertest.AuditRecord{Service: "notebook", Action: "modifyNotebook", Params: map[string]string{"path": otherNotebook}}.Line()
 	s.PutAuditObject(t, key, append(lines, more)...)
 	s.Target.ResetRequests()
-	again, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
+	again, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 		handlertest.AuditRecord{Service: "notebook", Action: "modifyNotebook", Params: map[string]string{"path": changedNotebook}}.Line(),
 		handlertest.AuditRecord{Service: "jobs", Action: "update", Params: map[string]string{"job_id": jobID}}.Line())
 	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/reset", Kind: emulator.InternalError})
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-1", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-1", time.Minute)
 	if err != nil {
 		t.Fatalf("a failed action must not fail the invocation: %v", err)
 	}
@@ -161,7 +162,7 @@ func TestAuditlogFailedObjectStaysUnmarked(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	s.Target.ClearFaults()
-	retry, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-2", time.Minute)
+	retry, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-2", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestAuditlogLeaseHeldLeavesObjectsPending(t *testing.T) {
 	if _, err := d.Store.AcquireLease(ctx, handlertest.Pair, "sync-run", time.Minute, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	busy, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
+	busy, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-busy", time.Minute)
 	if err != nil || busy.Outcome != handler.OutcomePending || busy.Pending != 1 || busy.Marked != 1 {
 		t.Fatalf("with the lease held: %+v, %v; want success, one object pending, the record marked", busy, err)
 	}
@@ -198,15 +199,15 @@ func TestAuditlogLeaseHeldLeavesObjectsPending(t *testing.T) {
 	// object too; a redelivery of the first object is already processed.
 	other := handlertest.AuditKey(handlertest.SourceWorkspaceID, "next")
 	s.PutAuditObject(t, other, handlertest.AuditRecord{Service: "jobs", Action: "update", Params: map[string]string{"job_id": "1"}}.Line())
-	next, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, other), "req-next", time.Minute)
+	next, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, other), "req-next", time.Minute)
 	if err != nil || next.Actions.Update != 1 {
 		t.Fatalf("next run: %+v, %v; want the pending notebook updated", next, err)
 	}
 	if pending, _ := d.Store.Pending(ctx, handlertest.Pair); len(pending) != 0 {
 		t.Errorf("pending after the next run = %+v, want none", pending)
 	}
-	again, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
-	if err != nil || again.AlreadyProcessed != 1 || again.Outcome != handler.OutcomeNothingToDo {
+	again, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, key), "req-again", time.Minute)
+	if err != nil || again.AlreadyProcessed != 1 || again.Outcome != function.OutcomeNothingToDo {
 		t.Fatalf("redelivery: %+v, %v", again, err)
 	}
 }
@@ -218,17 +219,17 @@ func TestAuditlogForeignAndMissingObjects(t *testing.T) {
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "auditlog")
 	foreign := handlertest.AuditKey(42, "other") // never written: reading it would fail
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, foreign), "req-foreign", time.Minute)
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, foreign), "req-foreign", time.Minute)
 	if err != nil || sum.Outcome != handler.OutcomeForeign {
 		t.Fatalf("foreign object: %+v, %v", sum, err)
 	}
 	missing := handlertest.AuditKey(handlertest.SourceWorkspaceID, "missing")
-	_, err = invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, missing), "req-missing", time.Minute)
+	_, err = handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, missing), "req-missing", time.Minute)
 	if err == nil {
 		t.Fatal("a missing object was not an error")
 	}
 	mustContain(t, err.Error(), "s3://"+s.Bucket+"/"+missing, "NoSuchKey")
-	if metric(t, lastEMF(t, out), "RunFailed") != 1 {
+	if handlertest.Metric(t, lastEMF(t, out), "RunFailed") != 1 {
 		t.Error("no RunFailed for an unreadable object")
 	}
 }
@@ -242,8 +243,8 @@ func TestAuditlogEncodedKey(t *testing.T) {
 	key := handlertest.AuditKey(handlertest.SourceWorkspaceID, "encoded")
 	s.PutAuditObject(t, key, handlertest.AuditRecord{Service: "jobs", Action: "runNow", Params: map[string]string{"job_id": "1"}}.Line())
 	encoded := strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
-	sum, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, encoded), "req-enc", time.Minute)
-	if err != nil || sum.Key != key || sum.Records != 1 || sum.Outcome != handler.OutcomeNothingToDo {
+	sum, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.ObjectCreated(t, s.Bucket, encoded), "req-enc", time.Minute)
+	if err != nil || sum.Key != key || sum.Records != 1 || sum.Outcome != function.OutcomeNothingToDo {
 		t.Fatalf("encoded key %s: %+v, %v", encoded, sum, err)
 	}
 }
@@ -253,7 +254,7 @@ func TestAuditlogRejectsOtherEvents(t *testing.T) {
 	t.Parallel()
 	s := handlertest.New(t, handlertest.Options{})
 	d, _ := s.Deps(t, "auditlog")
-	_, err := invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.Event(t, "scheduled.json"), "req-wrong", time.Minute)
+	_, err := handlertest.Invoke[handler.AuditlogSummary](t, d.Auditlog, handlertest.Event(t, "scheduled.json"), "req-wrong", time.Minute)
 	if err == nil {
 		t.Fatal("a scheduled event was accepted")
 	}

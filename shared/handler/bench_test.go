@@ -93,7 +93,7 @@ func newBenchEstate(b *testing.B, spec emulator.SynthSpec) *benchEstate {
 
 func (e *benchEstate) fullSync(b *testing.B) handler.SyncSummary {
 	b.Helper()
-	sum, err := invoke[handler.SyncSummary](b, e.d.Sync, handlertest.Event(b, "scheduled.json"), "bench-full", 10*time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](b, e.d.Sync, handlertest.Event(b, "scheduled.json"), "bench-full", 10*time.Minute)
 	if err != nil || sum.Outcome != "ok" {
 		b.Fatalf("full sync: %+v, %v", sum, err)
 	}
@@ -110,7 +110,7 @@ func (e *benchEstate) run(b *testing.B, k int) {
 		e.s.Source.ResetRequests()
 		e.s.Target.ResetRequests()
 		b.StartTimer()
-		sum, err := invoke[handler.AuditlogSummary](b, e.d.Auditlog, handlertest.ObjectCreated(b, e.s.Bucket, key), "bench", 10*time.Minute)
+		sum, err := handlertest.Invoke[handler.AuditlogSummary](b, e.d.Auditlog, handlertest.ObjectCreated(b, e.s.Bucket, key), "bench", 10*time.Minute)
 		b.StopTimer()
 		if err != nil || sum.Keys != k || sum.Actions.Update != k || sum.Actions.Failed != 0 {
 			b.Fatalf("auditlog: %+v, %v", sum, err)

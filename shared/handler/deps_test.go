@@ -16,20 +16,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 )
 
 // setup is Load's Setup for env, with static credentials for moto.
-func setup(env map[string]string, logs *handlertest.Buffer) handler.Setup {
-	return handler.Setup{
+func setup(env map[string]string, logs *handlertest.Buffer) function.Setup {
+	return function.Setup{
 		Function: "sync", Version: "dev",
 		Getenv: func(k string) string { return env[k] },
 		Logs:   logs, Metrics: logs,
-		AWS: connect.AWSOptions{Region: awstest.Region, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+		AWS: awsconn.Options{Region: awstest.Region, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
 	}
 }
 
@@ -46,7 +47,7 @@ func TestLoadFromTheEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-load", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-load", time.Minute)
 	if err != nil || sum.Outcome != "ok" || sum.Actions.Done == 0 {
 		t.Fatalf("sync through Load: %+v, %v\n%s", sum, err, logs.String())
 	}
@@ -167,7 +168,7 @@ func TestRotatedSecretReadAgain(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-rotated", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-rotated", time.Minute)
 	if err != nil || sum.Outcome != "ok" || sum.Actions.Done == 0 {
 		t.Fatalf("sync after the rotation: %+v, %v\n%s", sum, err, logs.String())
 	}

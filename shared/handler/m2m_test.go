@@ -32,7 +32,7 @@ func TestSyncWithOAuthM2MSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-m2m", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-m2m", time.Minute)
 	if err != nil || sum.Outcome != "ok" || sum.Actions.Create == 0 || sum.Actions.Failed != 0 {
 		t.Fatalf("sync with M2M secrets: %+v, %v\n%s", sum, err, logs.String())
 	}

@@ -1,38 +1,38 @@
 package handler
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// secretAPI is the part of the Secrets Manager client Load uses.
+// secretAPI reads a secret's value.
 type secretAPI interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	GetSecretValue(ctx context.Context, id string) (awsconn.SecretValue, error)
 }
 
-var _ secretAPI = (*secretsmanager.Client)(nil)
+var _ secretAPI = (*awsconn.Secrets)(nil)
 
 // workspaces builds both Databricks clients, each from an explicit config
 // with the credentials its secret holds.
-func workspaces(ctx context.Context, cfg *config.Config, e env, sm secretAPI, s Setup) (src, tgt resource.Workspace, err error) {
-	opts := connect.OptionsFrom(cfg, s.Version)
-	opts.RetryTimeout = retryBudget(cfg.RetryTimeout.Duration, e.functionTimeout)
-	opts.Getenv = e.getenv
-	src, err = workspace(ctx, sm, opts, side{connect.Source, cfg.Source, e.sourceARN, config.EnvSourceSecretARN})
+func workspaces(ctx context.Context, cfg *config.Config, e function.Env, sm secretAPI, version string) (src, tgt resource.Workspace, err error) {
+	opts := connect.OptionsFrom(cfg, version)
+	opts.RetryTimeout = retryBudget(cfg.RetryTimeout.Duration, e.FunctionTimeout)
+	opts.Getenv = e.Getenv
+	src, err = workspace(ctx, sm, opts, side{connect.Source, cfg.Source, e.SourceARN, config.EnvSourceSecretARN})
 	if err != nil {
 		return src, tgt, err
 	}
-	tgt, err = workspace(ctx, sm, opts, side{connect.Target, cfg.Target, e.targetARN, config.EnvTargetSecretARN})
+	tgt, err = workspace(ctx, sm, opts, side{connect.Target, cfg.Target, e.TargetARN, config.EnvTargetSecretARN})
 	return src, tgt, err
 }
 
@@ -86,15 +86,15 @@ type credentialSecret struct {
 // (wrapped), a binary or non-JSON secret, unknown keys, or not exactly one
 // kind of credential; no message quotes the value.
 func readCredentials(ctx context.Context, sm secretAPI, arn string) (connect.Credentials, error) {
-	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	out, err := sm.GetSecretValue(ctx, arn)
 	if err != nil {
 		return connect.Credentials{}, fmt.Errorf("get secret value: %w", err)
 	}
-	if out.SecretString == nil {
+	if out.String == nil {
 		return connect.Credentials{}, errors.New("the secret holds binary data; want a JSON string")
 	}
 	var c credentialSecret
-	dec := json.NewDecoder(bytes.NewReader([]byte(*out.SecretString)))
+	dec := json.NewDecoder(strings.NewReader(*out.String))
 	dec.DisallowUnknownFields()
 	// The decoder's own messages can quote part of the value, so they are
 	// replaced, not wrapped.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/ledger"
-	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -95,7 +95,7 @@ type SyncSummary struct {
 // failed over to DR, end cleanly with that outcome.
 func (d *Deps) Sync(ctx context.Context, ev events.EventBridgeEvent) (SyncSummary, error) {
 	inv := d.begin(ctx)
-	sum := SyncSummary{RunID: inv.id, Pair: d.Config.Pair, Trigger: triggerOf(ev)}
+	sum := SyncSummary{RunID: inv.ID, Pair: d.Config.Pair, Trigger: triggerOf(ev)}
 	err := inv.sync(ctx, ev, &sum)
 	return inv.finishSync(ctx, sum, err)
 }
@@ -123,7 +123,7 @@ func (inv invocation) sync(ctx context.Context, ev events.EventBridgeEvent, sum 
 	}
 	opts.DryRun = detail.DryRun
 	sum.Resources = kindNames(opts.Kinds)
-	work, cancel := inv.d.work(ctx)
+	work, cancel := inv.d.Work(ctx)
 	defer cancel()
 	t := newTally(work)
 	opts.Done = t.done
@@ -147,8 +147,8 @@ func (inv invocation) classify(ctx, work context.Context, res *engine.Result, er
 	case errors.Is(err, engine.ErrFailedOver):
 		sum.Outcome = OutcomeFailedOver
 		return nil
-	case res != nil && onlyDeadline(ctx, work, err):
-		sum.Outcome = OutcomeIncomplete
+	case res != nil && function.OnlyDeadline(ctx, work, err):
+		sum.Outcome = function.OutcomeIncomplete
 		return nil
 	}
 	return err
@@ -159,7 +159,7 @@ func (inv invocation) classify(ctx, work context.Context, res *engine.Result, er
 func (inv invocation) leaseHolder(ctx context.Context, sum *SyncSummary) {
 	st, err := inv.d.Store.State(ctx, inv.d.Config.Pair)
 	if err != nil {
-		inv.log.WarnContext(ctx, "read who holds the run lease", "error", err.Error())
+		inv.Log.WarnContext(ctx, "read who holds the run lease", "error", err.Error())
 		return
 	}
 	sum.LeaseHolder = st.LeaseHolder
@@ -172,22 +172,22 @@ func (inv invocation) leaseHolder(ctx context.Context, sum *SyncSummary) {
 // finishSync logs the summary, emits the metrics and returns what the
 // handler returns.
 func (inv invocation) finishSync(ctx context.Context, sum SyncSummary, err error) (SyncSummary, error) {
-	sum.DurationMS = inv.elapsed().Milliseconds()
+	sum.DurationMS = inv.Elapsed().Milliseconds()
 	values := sum.Actions.metricValues(sum.Drift)
 	succeeded := !sum.DryRun && (sum.Outcome == ledger.OutcomeOK || sum.Outcome == ledger.OutcomePartial)
-	values[config.MetricRunSucceeded] = flag(succeeded)
-	values[config.MetricRunFailed] = flag(err != nil)
+	values[config.MetricRunSucceeded] = function.Flag(succeeded)
+	values[config.MetricRunFailed] = function.Flag(err != nil)
 	if err != nil {
 		if sum.Outcome != ledger.OutcomeRefused {
-			sum.Outcome = OutcomeFailed
+			sum.Outcome = function.OutcomeFailed
 		}
 		sum.Error = err.Error()
-		inv.log.ErrorContext(ctx, "sync failed", "summary", sum)
-		inv.emit(ctx, values, sum.Outcome)
+		inv.Log.ErrorContext(ctx, "sync failed", "summary", sum)
+		inv.Emit(ctx, values, sum.Outcome)
 		return sum, fmt.Errorf("sync of pair %s, run %s: %w", sum.Pair, sum.RunID, err)
 	}
-	inv.log.InfoContext(ctx, "sync finished", "summary", sum)
-	inv.emit(ctx, values, sum.Outcome)
+	inv.Log.InfoContext(ctx, "sync finished", "summary", sum)
+	inv.Emit(ctx, values, sum.Outcome)
 	return sum, nil
 }
 
@@ -212,12 +212,4 @@ func kindNames(ks []resource.Kind) []string {
 		out[i] = k.Name()
 	}
 	return out
-}
-
-// flag is a 0/1 count metric.
-func flag(b bool) metrics.Value {
-	if b {
-		return metrics.Value{V: 1, Unit: metrics.Count}
-	}
-	return metrics.Value{V: 0, Unit: metrics.Count}
 }

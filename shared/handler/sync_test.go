@@ -13,6 +13,7 @@ import (
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/emulator"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 )
@@ -24,7 +25,7 @@ func TestSyncScheduledEventConverges(t *testing.T) {
 	t.Parallel()
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "sync")
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-first", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-first", time.Minute)
 	if err != nil {
 		t.Fatalf("sync: %v\nlogs:\n%s", err, out.Logs.String())
 	}
@@ -33,15 +34,15 @@ func TestSyncScheduledEventConverges(t *testing.T) {
 		t.Fatalf("first run summary %+v", sum)
 	}
 	emf := lastEMF(t, out)
-	if metric(t, emf, "RunSucceeded") != 1 || metric(t, emf, "RunFailed") != 0 ||
-		metric(t, emf, "ActionsCreated") != float64(sum.Actions.Create) || emf["run_id"] != "req-first" {
+	if handlertest.Metric(t, emf, "RunSucceeded") != 1 || handlertest.Metric(t, emf, "RunFailed") != 0 ||
+		handlertest.Metric(t, emf, "ActionsCreated") != float64(sum.Actions.Create) || emf["run_id"] != "req-first" {
 		t.Fatalf("EMF %v", emf)
 	}
 	runs, err := d.Store.Runs(context.Background(), handlertest.Pair, 5)
 	if err != nil || len(runs) != 1 || runs[0].ID != "req-first" || runs[0].Outcome != "ok" || runs[0].Trigger != "schedule" {
 		t.Fatalf("run records %+v, %v", runs, err)
 	}
-	again, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-second", time.Minute)
+	again, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-second", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestSyncOverridesDryRun(t *testing.T) {
 	t.Parallel()
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "sync")
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "sync-overrides.json"), "req-dry", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "sync-overrides.json"), "req-dry", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestSyncOverridesDryRun(t *testing.T) {
 	if runs, _ := d.Store.Runs(context.Background(), handlertest.Pair, 5); len(runs) != 0 {
 		t.Errorf("a dry run recorded a run: %+v", runs)
 	}
-	if v := metric(t, lastEMF(t, out), "RunSucceeded"); v != 0 {
+	if v := handlertest.Metric(t, lastEMF(t, out), "RunSucceeded"); v != 0 {
 		t.Errorf("RunSucceeded = %v for a dry run", v)
 	}
 }
@@ -87,7 +88,7 @@ func TestSyncLeaseHeldEndsCleanly(t *testing.T) {
 	if _, err := d.Store.AcquireLease(context.Background(), handlertest.Pair, "auditlog-run-7", time.Minute, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-late", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-late", time.Minute)
 	if err != nil {
 		t.Fatalf("a held lease must not fail the invocation: %v", err)
 	}
@@ -110,18 +111,18 @@ func TestSyncDeadlineLeavesRemainingForNextRun(t *testing.T) {
 	// 8 s invocation leaves the engine 6 s: ample to plan and create the
 	// rest of the small estate even on a loaded machine.
 	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/create", Kind: emulator.Latency, Delay: time.Minute})
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-short", 8*time.Second)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-short", 8*time.Second)
 	if err != nil {
 		t.Fatalf("a run cut by its deadline must not fail: %v\nlogs:\n%s", err, out.Logs.String())
 	}
-	if sum.Outcome != handler.OutcomeIncomplete || sum.Actions.Remaining == 0 || sum.Actions.Failed != 0 || sum.Actions.Done == 0 {
+	if sum.Outcome != function.OutcomeIncomplete || sum.Actions.Remaining == 0 || sum.Actions.Failed != 0 || sum.Actions.Done == 0 {
 		t.Fatalf("summary %+v", sum)
 	}
-	if v := metric(t, lastEMF(t, out), "ActionsRemaining"); v != float64(sum.Actions.Remaining) {
+	if v := handlertest.Metric(t, lastEMF(t, out), "ActionsRemaining"); v != float64(sum.Actions.Remaining) {
 		t.Errorf("ActionsRemaining = %v, summary says %d", v, sum.Actions.Remaining)
 	}
 	s.Target.ClearFaults()
-	next, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-next", time.Minute)
+	next, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-next", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestSyncFailedActionIsNotAnError(t *testing.T) {
 	s := handlertest.New(t, handlertest.Options{})
 	d, out := s.Deps(t, "sync")
 	s.Target.InjectFault(emulator.Fault{Endpoint: "POST /api/2.2/jobs/create", Kind: emulator.InternalError})
-	sum, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-partial", time.Minute)
+	sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-partial", time.Minute)
 	if err != nil {
 		t.Fatalf("a failed action must not fail the invocation: %v", err)
 	}
@@ -145,7 +146,7 @@ func TestSyncFailedActionIsNotAnError(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	emf := lastEMF(t, out)
-	if metric(t, emf, "ActionsFailed") != float64(sum.Actions.Failed) || metric(t, emf, "RunSucceeded") != 1 {
+	if handlertest.Metric(t, emf, "ActionsFailed") != float64(sum.Actions.Failed) || handlertest.Metric(t, emf, "RunSucceeded") != 1 {
 		t.Fatalf("EMF %v", emf)
 	}
 }
@@ -157,7 +158,7 @@ func TestSyncRefusedByDeleteGuardIsAnError(t *testing.T) {
 	// The sample estate's jobs are a tenth of what drsync manages in it.
 	s := handlertest.New(t, handlertest.Options{Config: func(c *config.Config) { c.DeleteGuard.MaxShare = 0.05 }})
 	d, out := s.Deps(t, "sync")
-	if _, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-1", time.Minute); err != nil {
+	if _, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-1", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -170,14 +171,14 @@ func TestSyncRefusedByDeleteGuardIsAnError(t *testing.T) {
 		}
 	}
 	before := len(listJobs(t, s))
-	_, err := invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-2", time.Minute)
+	_, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-2", time.Minute)
 	if !errors.Is(err, engine.ErrRefused) {
 		t.Fatalf("err = %v, want the delete guard's refusal", err)
 	}
 	if after := len(listJobs(t, s)); after != before {
 		t.Errorf("a refused run deleted jobs: %d → %d", before, after)
 	}
-	if metric(t, lastEMF(t, out), "RunFailed") != 1 {
+	if handlertest.Metric(t, lastEMF(t, out), "RunFailed") != 1 {
 		t.Error("no RunFailed for a refused run")
 	}
 }
@@ -189,13 +190,13 @@ func TestSyncRejectsUnknownDetail(t *testing.T) {
 	s := handlertest.New(t, handlertest.Options{})
 	d, _ := s.Deps(t, "sync")
 	payload := []byte(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{"dry_run":true}}`)
-	_, err := invoke[handler.SyncSummary](t, d.Sync, payload, "req-typo", time.Minute)
+	_, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, payload, "req-typo", time.Minute)
 	if err == nil {
 		t.Fatal("a misspelt override was accepted")
 	}
 	mustContain(t, err.Error(), "dry_run")
 	bad := []byte(`{"detail":{"resources":"notebooks,gpus"}}`)
-	_, err = invoke[handler.SyncSummary](t, d.Sync, bad, "req-bad", time.Minute)
+	_, err = handlertest.Invoke[handler.SyncSummary](t, d.Sync, bad, "req-bad", time.Minute)
 	if err == nil {
 		t.Fatal("an unknown resource was accepted")
 	}

@@ -31,11 +31,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/databricks/databricks-sdk-go"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/emulator"
 	"github.com/drsync/drsync/shared/emulator/emutest"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/metrics"
@@ -183,17 +185,19 @@ func (s *Stack) Env() map[string]string {
 // the emulators' clients built by connect as Load builds them (so drsync's
 // User-Agent marks their writes), the stack's ledger table and bucket, and
 // logs and EMF lines into the returned Output.
-func (s *Stack) Deps(t testing.TB, function string) (*handler.Deps, *Output) {
+func (s *Stack) Deps(t testing.TB, name string) (*handler.Deps, *Output) {
 	t.Helper()
 	out := &Output{}
 	return &handler.Deps{
-		Function: function, Config: s.Config,
+		Core: function.Core{
+			Function: name, Config: s.Config,
+			Store:   dynamo.New(dynamodb.NewFromConfig(s.AWS), s.Table, dynamo.Options{}),
+			Logger:  slog.New(slog.NewJSONHandler(&out.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Metrics: metrics.New(&out.Metrics, Pair),
+		},
 		Source:            s.workspace(t, connect.Source, s.Config.Source, s.Source.Token()),
 		Target:            s.workspace(t, connect.Target, s.Config.Target, s.Target.Token()),
-		Store:             dynamo.New(dynamodb.NewFromConfig(s.AWS), s.Table, dynamo.Options{}),
-		Objects:           connect.NewS3Objects(s.AWS),
-		Logger:            slog.New(slog.NewJSONHandler(&out.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Metrics:           metrics.New(&out.Metrics, Pair),
+		Objects:           awsconn.NewS3Objects(s.AWS),
 		SourceWorkspaceID: strconv.FormatInt(SourceWorkspaceID, 10),
 	}, out
 }

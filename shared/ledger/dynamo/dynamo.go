@@ -71,9 +71,9 @@ type Store struct {
 	now   func() time.Time
 }
 
-// New returns a store on table through db (a *dynamodb.Client, built from
-// connect.AWSConfig so throttling is retried). It makes no call: a missing
-// table shows at the first read or write.
+// New returns a store on table through db (a *dynamodb.Client whose
+// retryer, awsconn.Options.Retryer, retries throttling). It makes no call: a
+// missing table shows at the first read or write.
 func New(db api, table string, opts Options) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -28,7 +28,7 @@ func proxied(t *testing.T, now func() time.Time) (*Store, *awstest.Proxy) {
 var throttle = awstest.DynamoDBError("ProvisionedThroughputExceededException",
 	"The level of configured provisioned throughput for the table was exceeded.")
 
-// Throttling is retried by the SDK retryer connect.AWSConfig sets up, for
+// Throttling is retried by the SDK retryer awsconn.Options.Retryer sets up, for
 // every kind of call the store makes: a throttled ledger write must not fail
 // a sync.
 func TestThrottlingRetried(t *testing.T) {
@@ -62,7 +62,7 @@ func TestThrottlingRetried(t *testing.T) {
 }
 
 // The retry is bounded: a table throttled for good fails the call after
-// connect.DefaultAWSMaxAttempts, with an error that says it was throttled,
+// awsconn.DefaultMaxAttempts, with an error that says it was throttled,
 // and nothing is written.
 func TestThrottlingBounded(t *testing.T) {
 	s, p := proxied(t, nil)
@@ -75,7 +75,7 @@ func TestThrottlingBounded(t *testing.T) {
 		t.Fatalf("Put on a throttled table = %v, want ProvisionedThroughputExceededException", err)
 	}
 	if got := p.Calls("TransactWriteItems"); got != 5 {
-		t.Errorf("%d attempts, want 5 (connect.DefaultAWSMaxAttempts)", got)
+		t.Errorf("%d attempts, want 5 (awsconn.DefaultMaxAttempts)", got)
 	}
 }
 

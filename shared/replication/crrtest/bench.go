@@ -25,7 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/awsconn"
+	"github.com/drsync/drsync/shared/awsconn/chain"
 )
 
 // Regions of a bench by default: the source's, then DR's.
@@ -79,14 +80,14 @@ func New(t testing.TB, opts Options) *Bench {
 func (b *Bench) URL(region string) string { return b.urls[region] }
 
 // Config returns an aws.Config for region's endpoint with static test
-// credentials, built by connect.AWSConfig as drsync builds its own.
+// credentials, built by chain.Config as drsync builds its own.
 func (b *Bench) Config(t testing.TB, region string) aws.Config {
 	t.Helper()
 	url, ok := b.urls[region]
 	if !ok {
 		t.Fatalf("crrtest: no endpoint for region %s", region)
 	}
-	cfg, err := connect.AWSConfig(context.Background(), connect.AWSOptions{
+	cfg, err := chain.Config(context.Background(), awsconn.Options{
 		Region: region, Endpoint: url,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		MaxBackoff:  20 * time.Millisecond,

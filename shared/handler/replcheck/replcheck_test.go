@@ -1,4 +1,4 @@
-package handler_test
+package replcheck_test
 
 import (
 	"cmp"
@@ -16,13 +16,16 @@ import (
 
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/handler"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/handler/replcheck"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/replication"
 	"github.com/drsync/drsync/shared/replication/crrtest"
 )
+
+func TestMain(m *testing.M) { awstest.Main(m) }
 
 var replTables atomic.Int64
 
@@ -31,7 +34,7 @@ var replTables atomic.Int64
 // replcheck function's Deps on them.
 type replFixture struct {
 	b   *crrtest.Bench
-	d   *handler.Deps
+	d   *replcheck.Deps
 	out *handlertest.Output
 	api func(region string) replication.API
 }
@@ -55,12 +58,12 @@ func newReplFixture(t *testing.T) *replFixture {
 	}
 	f := &replFixture{b: b, out: &handlertest.Output{}}
 	f.api = func(region string) replication.API { return b.Client(t, cmp.Or(region, crrtest.SourceRegion)) }
-	f.d = &handler.Deps{
+	f.d = &replcheck.Deps{Core: function.Core{
 		Function: "replcheck", Config: c, Now: b.Clock.Now,
 		Store:   dynamo.New(dynamodb.NewFromConfig(cfg), table, dynamo.Options{}),
 		Logger:  slog.New(slog.NewJSONHandler(&f.out.Logs, nil)),
 		Metrics: metrics.New(&f.out.Metrics, handlertest.Pair),
-	}
+	}}
 	f.checker(f.api)
 	return f
 }
@@ -83,21 +86,21 @@ func TestReplcheckScheduledEvent(t *testing.T) {
 	f.b.PutObject(t, "data-east", "logs/app.log", "x")
 	f.b.Replicate()
 	f.b.Clock.Advance(time.Hour)
-	sum, err := invoke[handler.ReplcheckSummary](t, f.d.Replcheck, handlertest.Event(t, "replcheck-scheduled.json"), "req-repl", time.Minute)
+	sum, err := handlertest.Invoke[replcheck.Summary](t, f.d.Check, handlertest.Event(t, "replcheck-scheduled.json"), "req-repl", time.Minute)
 	if err != nil {
 		t.Fatalf("replcheck: %v\nlogs:\n%s", err, f.out.Logs.String())
 	}
-	if sum.Outcome != handler.OutcomeUnhealthy || len(sum.Pairs) != 2 || sum.RunID != "req-repl" {
+	if sum.Outcome != replcheck.OutcomeUnhealthy || len(sum.Pairs) != 2 || sum.RunID != "req-repl" {
 		t.Fatalf("summary %+v", sum)
 	}
-	byTarget := map[string]handler.BucketPairSummary{}
+	byTarget := map[string]replcheck.PairSummary{}
 	for _, p := range sum.Pairs {
 		byTarget[p.Target] = p
 	}
-	if p := byTarget["s3://data-west/tables/"]; p.Outcome != handler.OutcomeHealthy || p.Result.Matched != 25 {
+	if p := byTarget["s3://data-west/tables/"]; p.Outcome != replcheck.OutcomeHealthy || p.Result.Matched != 25 {
 		t.Errorf("tables pair %+v", p)
 	}
-	if p := byTarget["s3://data-west/logs/"]; p.Outcome != handler.OutcomeUnhealthy || p.Result.Missing != 1 || !p.Result.RPOBreached {
+	if p := byTarget["s3://data-west/logs/"]; p.Outcome != replcheck.OutcomeUnhealthy || p.Result.Missing != 1 || !p.Result.RPOBreached {
 		t.Errorf("logs pair %+v", p)
 	}
 	results, err := f.d.Store.ReplicationResults(context.Background(), handlertest.Pair)
@@ -112,8 +115,8 @@ func TestReplcheckScheduledEvent(t *testing.T) {
 	if len(docs) != 2 {
 		t.Fatalf("%d EMF lines, want one per bucket pair", len(docs))
 	}
-	breached := metric(t, docs[0], "ReplicationRPOBreached") + metric(t, docs[1], "ReplicationRPOBreached")
-	if metric(t, docs[0], "ReplicationChecked")+metric(t, docs[1], "ReplicationChecked") != 2 || breached != 1 {
+	breached := handlertest.Metric(t, docs[0], "ReplicationRPOBreached") + handlertest.Metric(t, docs[1], "ReplicationRPOBreached")
+	if handlertest.Metric(t, docs[0], "ReplicationChecked")+handlertest.Metric(t, docs[1], "ReplicationChecked") != 2 || breached != 1 {
 		t.Errorf("EMF %v", docs)
 	}
 }
@@ -151,11 +154,11 @@ func TestReplcheckDeadlineCheckpoints(t *testing.T) {
 	// even on a loaded machine; the listing of tables/u then waits for the
 	// deadline.
 	f.d.MaxMargin = time.Second
-	sum, err := invoke[handler.ReplcheckSummary](t, f.d.Replcheck, handlertest.Event(t, "replcheck-scheduled.json"), "req-short", 8*time.Second)
+	sum, err := handlertest.Invoke[replcheck.Summary](t, f.d.Check, handlertest.Event(t, "replcheck-scheduled.json"), "req-short", 8*time.Second)
 	if err != nil {
 		t.Fatalf("a check cut by the deadline must not fail: %v\nlogs:\n%s", err, f.out.Logs.String())
 	}
-	if sum.Outcome != handler.OutcomeIncomplete || sum.Pairs[0].Outcome != handler.OutcomeIncomplete {
+	if sum.Outcome != function.OutcomeIncomplete || sum.Pairs[0].Outcome != function.OutcomeIncomplete {
 		t.Fatalf("summary %+v", sum)
 	}
 	cp, err := f.d.Store.ReplicationCheckpoint(context.Background(), handlertest.Pair, "s3://data-east/tables/", "s3://data-west/tables/")
@@ -163,7 +166,7 @@ func TestReplcheckDeadlineCheckpoints(t *testing.T) {
 		t.Fatalf("no checkpoint: %+v, %v", cp, err)
 	}
 	hang.Store(false)
-	next, err := invoke[handler.ReplcheckSummary](t, f.d.Replcheck, handlertest.Event(t, "replcheck-scheduled.json"), "req-next", time.Minute)
+	next, err := handlertest.Invoke[replcheck.Summary](t, f.d.Check, handlertest.Event(t, "replcheck-scheduled.json"), "req-next", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,11 +185,13 @@ func TestReplcheckMissingBucketIsAnError(t *testing.T) {
 	t.Parallel()
 	f := newReplFixture(t)
 	f.d.Config.Replication.BucketPairs = []config.BucketPair{{Source: "s3://data-east/tables/", Target: "s3://gone-west/tables/"}}
-	_, err := invoke[handler.ReplcheckSummary](t, f.d.Replcheck, handlertest.Event(t, "replcheck-scheduled.json"), "req-gone", time.Minute)
+	_, err := handlertest.Invoke[replcheck.Summary](t, f.d.Check, handlertest.Event(t, "replcheck-scheduled.json"), "req-gone", time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "gone-west") {
 		t.Fatalf("err = %v, want one naming the missing bucket", err)
 	}
-	mustContain(t, f.out.Logs.String(), "replication check failed", `"outcome":"failed"`)
+	if logs := f.out.Logs.String(); !strings.Contains(logs, "replication check failed") || !strings.Contains(logs, `"outcome":"failed"`) {
+		t.Errorf("logs do not report the failed check:\n%s", logs)
+	}
 	results, _ := f.d.Store.ReplicationResults(context.Background(), handlertest.Pair)
 	if len(results) != 1 || results[0].Healthy || !strings.Contains(string(results[0].Report), "gone-west") {
 		t.Errorf("ledger results %+v", results)

@@ -1,4 +1,4 @@
-package connect_test
+package awsconn_test
 
 import (
 	"errors"
@@ -8,10 +8,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
+	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awstest"
-	"github.com/drsync/drsync/shared/connect"
 )
 
 // s3Bucket makes a bucket in moto holding objects, through the SDK's own
@@ -40,7 +42,7 @@ func TestS3ObjectsOpen(t *testing.T) {
 		"with space/ünïcode+plus.json":                           "x",
 	}
 	s3Bucket(t, cfg, "s3get-open", objects)
-	r := connect.NewS3Objects(cfg)
+	r := awsconn.NewS3Objects(cfg)
 	for key, want := range objects {
 		body, err := r.Open(t.Context(), "s3get-open", key)
 		if err != nil {
@@ -53,8 +55,8 @@ func TestS3ObjectsOpen(t *testing.T) {
 		}
 	}
 	_, err := r.Open(t.Context(), "s3get-open", "audit/missing.json")
-	var s3err *connect.S3Error
-	if !errors.Is(err, connect.ErrNoSuchKey) || !errors.As(err, &s3err) || s3err.Status != http.StatusNotFound {
+	var resp *awshttp.ResponseError
+	if !errors.Is(err, awsconn.ErrNoSuchKey) || !errors.As(err, &resp) || resp.HTTPStatusCode() != http.StatusNotFound {
 		t.Errorf("missing key: %v, want ErrNoSuchKey (404)", err)
 	}
 }
@@ -65,7 +67,7 @@ func TestS3ObjectsRetries(t *testing.T) {
 	m := awstest.Start(t)
 	s3Bucket(t, m.Config(t), "s3get-retry", map[string]string{"k": "v"})
 	proxy := awstest.NewProxy(t, m.URL())
-	r := connect.NewS3Objects(awstest.ConfigAt(t, proxy.URL()))
+	r := awsconn.NewS3Objects(awstest.ConfigAt(t, proxy.URL()))
 
 	proxy.Inject(2, awstest.Fault{Status: http.StatusServiceUnavailable, Body: "<Error><Code>SlowDown</Code></Error>"})
 	body, err := r.Open(t.Context(), "s3get-retry", "k")
@@ -79,9 +81,9 @@ func TestS3ObjectsRetries(t *testing.T) {
 
 	proxy.Inject(1, awstest.Fault{Status: http.StatusForbidden, Body: "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"})
 	_, err = r.Open(t.Context(), "s3get-retry", "k")
-	var s3err *connect.S3Error
-	if !errors.As(err, &s3err) || s3err.Code != "AccessDenied" {
-		t.Errorf("403: %v, want an S3Error AccessDenied", err)
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "AccessDenied" || errors.Is(err, awsconn.ErrNoSuchKey) {
+		t.Errorf("403: %v, want the API error AccessDenied", err)
 	}
 	if n := proxy.Calls(""); n != 4 {
 		t.Errorf("calls = %d, want 4 (the 403 not retried)", n)

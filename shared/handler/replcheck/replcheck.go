@@ -1,4 +1,8 @@
-package handler
+// Package replcheck is the replcheck function's handler: it checks the S3
+// cross-region replication of the pair's bucket pairs on each schedule tick.
+// The function talks to S3 and DynamoDB only, so this package, and what it
+// imports, links no Databricks SDK (functions/ has a test that says so).
+package replcheck
 
 import (
 	"cmp"
@@ -9,12 +13,10 @@ import (
 	"slices"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
+	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/ledger"
-	"github.com/drsync/drsync/shared/ledger/dynamo"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/replication"
 )
@@ -27,21 +29,21 @@ const (
 	OutcomeSkipped ledger.Outcome = "skipped"
 )
 
-// ReplcheckSummary is what a replcheck invocation returns (and logs).
-type ReplcheckSummary struct {
+// Summary is what an invocation returns (and logs).
+type Summary struct {
 	RunID string `json:"run_id"`
 	Pair  string `json:"pair"`
 	// Outcome is OutcomeHealthy when every bucket pair checked is,
-	// OutcomeUnhealthy, OutcomeIncomplete (a check continues next time),
-	// OutcomeFailed, or OutcomeNothingToDo (no bucket pairs configured).
-	Outcome    ledger.Outcome      `json:"outcome"`
-	Pairs      []BucketPairSummary `json:"pairs"`
-	Error      string              `json:"error,omitempty"`
-	DurationMS int64               `json:"duration_ms"`
+	// OutcomeUnhealthy, function.OutcomeIncomplete (a check continues next time),
+	// function.OutcomeFailed, or function.OutcomeNothingToDo (no bucket pairs configured).
+	Outcome    ledger.Outcome `json:"outcome"`
+	Pairs      []PairSummary  `json:"pairs"`
+	Error      string         `json:"error,omitempty"`
+	DurationMS int64          `json:"duration_ms"`
 }
 
-// BucketPairSummary is one bucket pair's check in a summary.
-type BucketPairSummary struct {
+// PairSummary is one bucket pair's check in a summary.
+type PairSummary struct {
 	Source  string         `json:"source"`
 	Target  string         `json:"target"`
 	Outcome ledger.Outcome `json:"outcome"`
@@ -50,35 +52,33 @@ type BucketPairSummary struct {
 	Error  string              `json:"error,omitempty"`
 }
 
-// LoadReplcheck builds the replcheck function's Deps from the environment:
-// DRSYNC_CONFIG, DRSYNC_PAIR, DRSYNC_LEDGER_TABLE, DRSYNC_AWS_ENDPOINT and
-// DRSYNC_LOG_LEVEL as for Load. It reads no secret and builds no workspace
-// client: the function only reads S3 and writes the ledger. Errors name the
-// variable or config field at fault.
-func LoadReplcheck(ctx context.Context, s Setup) (*Deps, error) {
-	s.defaults()
-	e, err := readEnv(s.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	logger := newLogger(s.Logs, e.level, s.Function)
-	cfg, err := loadConfig(e)
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := connect.LambdaAWSConfig(s.AWS)
-	if err != nil {
-		return nil, err
-	}
-	logger = logger.With("pair", cfg.Pair)
-	return &Deps{
-		Function: s.Function, Config: cfg, Logger: logger, Metrics: metrics.New(s.Metrics, cfg.Pair),
-		Store:       dynamo.New(dynamodb.NewFromConfig(awsCfg), e.table, dynamo.Options{}),
-		Replication: replication.New(replication.ClientsFor(awsCfg, awsCfg.BaseEndpoint != nil), replication.Options{Logger: logger}),
-	}, nil
+// Deps is what the replcheck function builds once per cold start. Load
+// builds it from the environment; tests may fill it directly.
+type Deps struct {
+	// Core: the function's name, pair config, ledger, logger, metrics and
+	// clock.
+	function.Core
+	// Replication checks the config's bucket pairs.
+	Replication *replication.Checker
 }
 
-// Replcheck is the replcheck function's handler: it checks the config's
+// Load builds the replcheck function's Deps from the environment:
+// DRSYNC_CONFIG, DRSYNC_PAIR, DRSYNC_LEDGER_TABLE, DRSYNC_AWS_ENDPOINT and
+// DRSYNC_LOG_LEVEL (see function.ReadEnv). It reads no secret and builds no
+// workspace client: the function only reads S3 and writes the ledger; nor
+// does it check the config's resource names, which only a sync uses. It
+// makes no network call. Errors name the variable or config field at fault.
+func Load(s function.Setup) (*Deps, error) {
+	l, err := function.Load(s)
+	if err != nil {
+		return nil, err
+	}
+	pathStyle := l.AWS.BaseEndpoint != nil
+	checker := replication.New(replication.ClientsFor(l.AWS, pathStyle), replication.Options{Logger: l.Logger})
+	return &Deps{Core: l.Core, Replication: checker}, nil
+}
+
+// Check is the replcheck function's handler: it checks the config's
 // bucket pairs until the invocation's deadline minus a margin, unfinished
 // checks first, then the least recently checked. A finished check is
 // written to the ledger as the bucket pair's latest result and emitted as
@@ -88,34 +88,40 @@ func LoadReplcheck(ctx context.Context, s Setup) (*Deps, error) {
 // It returns an error (retried, then dead-lettered) when a check could not
 // run: a bucket that cannot be reached or listed, the ledger failing. An
 // unhealthy bucket pair is no error: the RPO alarm reports it.
-func (d *Deps) Replcheck(ctx context.Context, _ events.EventBridgeEvent) (ReplcheckSummary, error) {
-	inv := d.begin(ctx)
-	sum := ReplcheckSummary{RunID: inv.id, Pair: d.Config.Pair, Pairs: []BucketPairSummary{}}
+func (d *Deps) Check(ctx context.Context, _ events.EventBridgeEvent) (Summary, error) {
+	inv := invocation{Invocation: d.Begin(ctx), d: d}
+	sum := Summary{RunID: inv.ID, Pair: d.Config.Pair, Pairs: []PairSummary{}}
 	err := inv.replcheck(ctx, &sum)
-	sum.DurationMS = inv.elapsed().Milliseconds()
+	sum.DurationMS = inv.Elapsed().Milliseconds()
 	if err != nil {
-		sum.Outcome, sum.Error = OutcomeFailed, err.Error()
-		inv.log.ErrorContext(ctx, "replication check failed", "summary", sum)
+		sum.Outcome, sum.Error = function.OutcomeFailed, err.Error()
+		inv.Log.ErrorContext(ctx, "replication check failed", "summary", sum)
 		return sum, fmt.Errorf("replication check of pair %s, run %s: %w", sum.Pair, sum.RunID, err)
 	}
-	inv.log.InfoContext(ctx, "replication check finished", "summary", sum)
+	inv.Log.InfoContext(ctx, "replication check finished", "summary", sum)
 	return sum, nil
 }
 
-func (inv invocation) replcheck(ctx context.Context, sum *ReplcheckSummary) error {
+// invocation is one handler call of a Deps.
+type invocation struct {
+	function.Invocation
+	d *Deps
+}
+
+func (inv invocation) replcheck(ctx context.Context, sum *Summary) error {
 	pairs, err := replication.PairsFromConfig(inv.d.Config.Replication)
 	if err != nil {
 		return err
 	}
 	if len(pairs) == 0 {
-		sum.Outcome = OutcomeNothingToDo
+		sum.Outcome = function.OutcomeNothingToDo
 		return nil
 	}
 	queue, err := inv.queue(ctx, pairs)
 	if err != nil {
 		return err
 	}
-	work, cancel := inv.d.work(ctx)
+	work, cancel := inv.d.Work(ctx)
 	defer cancel()
 	var errs []error
 	for _, q := range queue {
@@ -163,8 +169,8 @@ func (inv invocation) queue(ctx context.Context, pairs []replication.Pair) ([]qu
 // checkPair checks one bucket pair under work and records the outcome with
 // ctx (which outlives work by the margin). It returns the error that made
 // the check fail.
-func (inv invocation) checkPair(ctx, work context.Context, q queued) (BucketPairSummary, error) {
-	ps := BucketPairSummary{Source: q.pair.Source.String(), Target: q.pair.Target.String()}
+func (inv invocation) checkPair(ctx, work context.Context, q queued) (PairSummary, error) {
+	ps := PairSummary{Source: q.pair.Source.String(), Target: q.pair.Target.String()}
 	if work.Err() != nil {
 		ps.Outcome = OutcomeSkipped
 		return ps, nil
@@ -177,10 +183,10 @@ func (inv invocation) checkPair(ctx, work context.Context, q queued) (BucketPair
 	switch {
 	case err == nil:
 		return inv.finished(ctx, ps, q, res)
-	case onlyDeadline(ctx, work, err):
+	case function.OnlyDeadline(ctx, work, err):
 		// Stopped before it got anywhere (still reading the configuration),
 		// the check simply starts again next time.
-		ps.Outcome = OutcomeIncomplete
+		ps.Outcome = function.OutcomeIncomplete
 		if res == nil || res.Progress == nil {
 			return ps, nil
 		}
@@ -203,7 +209,7 @@ func progressOf(cp ledger.ReplicationCheckpoint) (*replication.Progress, error) 
 
 // finished records a complete check: the latest result, a cleared
 // checkpoint, one EMF line.
-func (inv invocation) finished(ctx context.Context, ps BucketPairSummary, q queued, res *replication.Result) (BucketPairSummary, error) {
+func (inv invocation) finished(ctx context.Context, ps PairSummary, q queued, res *replication.Result) (PairSummary, error) {
 	ps.Result, ps.Outcome = res, OutcomeUnhealthy
 	if res.Healthy() {
 		ps.Outcome = OutcomeHealthy
@@ -213,7 +219,7 @@ func (inv invocation) finished(ctx context.Context, ps BucketPairSummary, q queu
 		err = inv.d.Store.PutReplicationResult(ctx, inv.d.Config.Pair, rec)
 	}
 	if err == nil && len(q.checkpoint.Progress) > 0 {
-		q.checkpoint.Progress, q.checkpoint.UpdatedAt = nil, inv.d.now()
+		q.checkpoint.Progress, q.checkpoint.UpdatedAt = nil, inv.d.Clock()
 		_, err = inv.d.Store.PutReplicationCheckpoint(ctx, inv.d.Config.Pair, q.checkpoint)
 	}
 	inv.emitCheck(ctx, ps, res)
@@ -226,7 +232,7 @@ func (inv invocation) saveProgress(ctx context.Context, q queued, p *replication
 	if err != nil {
 		return err
 	}
-	q.checkpoint.Progress, q.checkpoint.UpdatedAt = data, inv.d.now()
+	q.checkpoint.Progress, q.checkpoint.UpdatedAt = data, inv.d.Clock()
 	_, err = inv.d.Store.PutReplicationCheckpoint(ctx, inv.d.Config.Pair, q.checkpoint)
 	return err
 }
@@ -234,44 +240,44 @@ func (inv invocation) saveProgress(ctx context.Context, q queued, p *replication
 // failed records a check that could not run as the bucket pair's latest
 // result (unhealthy, the error as its finding), so status shows it, and
 // returns the error.
-func (inv invocation) failed(ctx context.Context, ps BucketPairSummary, q queued, err error) (BucketPairSummary, error) {
-	ps.Outcome, ps.Error = OutcomeFailed, err.Error()
-	rec, werr := replication.Failed(q.pair, err, inv.d.now()).LedgerRecord()
+func (inv invocation) failed(ctx context.Context, ps PairSummary, q queued, err error) (PairSummary, error) {
+	ps.Outcome, ps.Error = function.OutcomeFailed, err.Error()
+	rec, werr := replication.Failed(q.pair, err, inv.d.Clock()).LedgerRecord()
 	if werr == nil {
 		werr = inv.d.Store.PutReplicationResult(ctx, inv.d.Config.Pair, rec)
 	}
-	values := map[string]metrics.Value{config.MetricReplicationUnhealthy: flag(true)}
-	inv.emit(ctx, values, OutcomeFailed)
+	values := map[string]metrics.Value{config.MetricReplicationUnhealthy: function.Flag(true)}
+	inv.Emit(ctx, values, function.OutcomeFailed)
 	return ps, errors.Join(fmt.Errorf("%s: %w", q.pair.Name(), err), werr)
 }
 
 // emitCheck writes a finished check's EMF line; the alarms take the maximum
 // of the flags and the sum of ReplicationChecked over the bucket pairs.
-func (inv invocation) emitCheck(ctx context.Context, ps BucketPairSummary, res *replication.Result) {
-	count := func(n int64) metrics.Value { return metrics.Value{V: float64(n), Unit: metrics.Count} }
+func (inv invocation) emitCheck(ctx context.Context, ps PairSummary, res *replication.Result) {
+	count := function.Count[int64]
 	values := map[string]metrics.Value{
 		config.MetricReplicationChecked:     count(1),
-		config.MetricReplicationRPOBreached: flag(res.RPOBreached),
-		config.MetricReplicationUnhealthy:   flag(!res.Healthy()),
+		config.MetricReplicationRPOBreached: function.Flag(res.RPOBreached),
+		config.MetricReplicationUnhealthy:   function.Flag(!res.Healthy()),
 		config.MetricReplicationMissing:     count(res.Missing),
 		config.MetricReplicationInFlight:    count(res.InFlight),
 		config.MetricReplicationOldestAge:   {V: float64(res.OldestUnreplicatedAgeSeconds), Unit: metrics.Seconds},
 	}
-	inv.emit(ctx, values, ps.Outcome)
+	inv.Emit(ctx, values, ps.Outcome)
 }
 
 // overall is the invocation's outcome from its bucket pairs'.
-func overall(pairs []BucketPairSummary) ledger.Outcome {
+func overall(pairs []PairSummary) ledger.Outcome {
 	has := func(o ledger.Outcome) bool {
-		return slices.ContainsFunc(pairs, func(p BucketPairSummary) bool { return p.Outcome == o })
+		return slices.ContainsFunc(pairs, func(p PairSummary) bool { return p.Outcome == o })
 	}
 	switch {
-	case has(OutcomeFailed):
-		return OutcomeFailed
+	case has(function.OutcomeFailed):
+		return function.OutcomeFailed
 	case has(OutcomeUnhealthy):
 		return OutcomeUnhealthy
-	case has(OutcomeIncomplete), has(OutcomeSkipped):
-		return OutcomeIncomplete
+	case has(function.OutcomeIncomplete), has(OutcomeSkipped):
+		return function.OutcomeIncomplete
 	}
 	return OutcomeHealthy
 }
