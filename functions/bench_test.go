@@ -15,12 +15,13 @@ import (
 
 // coldEvents are, per function, an event it answers at once without doing
 // any work: sync refuses an unknown resource, auditlog an event that is not
-// an S3 "Object Created", and replcheck finds no bucket pair in the stack's
-// config.
+// an S3 "Object Created", replcheck finds no bucket pair in the stack's
+// config, and failover refuses an unknown step.
 var coldEvents = map[string]string{
 	"sync":      `{"detail-type":"Scheduled Event","source":"aws.events","detail":{"resources":"none"}}`,
 	"auditlog":  `{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`,
 	"replcheck": `{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`,
+	"failover":  `{"step":"none","state":{"direction":"failover"}}`,
 }
 
 // BenchmarkLambdaColdStart starts a fresh RIE per iteration for each

@@ -26,7 +26,7 @@ import (
 )
 
 // The functions under test, built as Lambda builds them.
-var functionNames = []string{"sync", "auditlog", "replcheck"}
+var functionNames = []string{"sync", "auditlog", "replcheck", "failover"}
 
 // lambdaTags are the build tags of the deployed binaries (Makefile LAMBDA_TAGS).
 const lambdaTags = "lambda.norpc,grpcnotrace"

@@ -14,6 +14,7 @@ import (
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/metrics"
 	"github.com/drsync/drsync/shared/plan"
+	"github.com/drsync/drsync/shared/resource"
 )
 
 // Outcomes a sync or auditlog summary reports besides the engine's run
@@ -26,6 +27,8 @@ const (
 	OutcomeLeaseHeld ledger.Outcome = "lease-held"
 	// OutcomeFailedOver: DR is the active side, so nothing is synced.
 	OutcomeFailedOver ledger.Outcome = "failed-over"
+	// OutcomeNotFailedOver: a reverse sync, but the primary is active.
+	OutcomeNotFailedOver ledger.Outcome = "not-failed-over"
 )
 
 // maxErrors caps the action errors a summary lists.
@@ -61,11 +64,11 @@ func (inv invocation) options(trigger string) (engine.Options, error) {
 	return opts, nil
 }
 
-// engineSync runs one engine sync. When a workspace refused the credentials
+// engineSync runs one engine sync, DR → primary when opts say reverse. When a workspace refused the credentials
 // read at cold start (a rotated or revoked secret), it reads the secrets
 // again, once, and runs again with new clients.
 func (inv invocation) engineSync(ctx context.Context, opts engine.Options) (*engine.Result, error) {
-	res, err := engine.Sync(ctx, inv.d.Source, inv.d.Target, inv.d.Store, opts)
+	res, err := engine.Sync(ctx, inv.d.from(opts), inv.d.to(opts), inv.d.Store, opts)
 	if failure.Of(err) != failure.Credentials || inv.d.Reload == nil {
 		return res, err
 	}
@@ -75,7 +78,23 @@ func (inv invocation) engineSync(ctx context.Context, opts engine.Options) (*eng
 		return res, errors.Join(err, fmt.Errorf("read the credentials again: %w", rerr))
 	}
 	inv.d.Source, inv.d.Target = src, tgt
-	return engine.Sync(ctx, src, tgt, inv.d.Store, opts)
+	return engine.Sync(ctx, inv.d.from(opts), inv.d.to(opts), inv.d.Store, opts)
+}
+
+// from and to are the run's source and target: the pair's, or swapped for a
+// reverse sync.
+func (d *Deps) from(opts engine.Options) resource.Workspace {
+	if opts.Reverse {
+		return d.Target
+	}
+	return d.Source
+}
+
+func (d *Deps) to(opts engine.Options) resource.Workspace {
+	if opts.Reverse {
+		return d.Source
+	}
+	return d.Target
 }
 
 // Actions counts a run's plan and what became of it.

@@ -28,6 +28,10 @@ type SyncDetail struct {
 	Resources ResourceList `json:"resources"`
 	// DryRun plans and reports without changing the target or the ledger.
 	DryRun bool `json:"dryRun"`
+	// Reverse syncs DR → primary, which only a failed-over pair allows: it
+	// brings the primary up to date before a failback (a rule's constant
+	// input sets it for the time of the outage).
+	Reverse bool `json:"reverse"`
 }
 
 // ResourceList is a list of resource names, written in JSON as one comma
@@ -122,6 +126,9 @@ func (inv invocation) sync(ctx context.Context, ev events.EventBridgeEvent, sum 
 		return fmt.Errorf("event detail: resources: %w", err)
 	}
 	opts.DryRun = detail.DryRun
+	if detail.Reverse {
+		opts = opts.Reversed()
+	}
 	sum.Resources = kindNames(opts.Kinds)
 	work, cancel := inv.d.Work(ctx)
 	defer cancel()
@@ -146,6 +153,9 @@ func (inv invocation) classify(ctx, work context.Context, res *engine.Result, er
 		return nil
 	case errors.Is(err, engine.ErrFailedOver):
 		sum.Outcome = OutcomeFailedOver
+		return nil
+	case errors.Is(err, engine.ErrNotFailedOver):
+		sum.Outcome = OutcomeNotFailedOver
 		return nil
 	case res != nil && function.OnlyDeadline(ctx, work, err):
 		sum.Outcome = function.OutcomeIncomplete

@@ -180,3 +180,14 @@ func adapters() map[string]resource.Kind {
 	}
 	return byName
 }
+
+// Unreachable is a workspace the runbook could not even build a client for
+// (its credentials unreadable while its region is impaired): it answers
+// nothing, so the steps treat it as down, and every call fails with err.
+func Unreachable(side string, err error) resource.Workspace {
+	return resource.Workspace{Side: side, API: unreachable{err}}
+}
+
+type unreachable struct{ err error }
+
+func (u unreachable) WorkspaceID(context.Context) (int64, error) { return 0, u.err }

@@ -3,6 +3,7 @@ package runbook
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -71,7 +72,7 @@ func (d *Deps) Run(ctx context.Context, st *State) error {
 			continue
 		}
 		if name != StepRecord {
-			st.Failure = &StepError{Error: fmt.Sprintf("%T", err), Cause: err.Error()}
+			st.Failure = &StepError{Error: errorType(err), Cause: err.Error()}
 			st.Step = StepRecord
 			if rerr := d.Step(ctx, st); rerr != nil {
 				d.logger().WarnContext(ctx, "record the failed runbook", "error", rerr.Error())
@@ -94,4 +95,14 @@ func (st *State) Duration() time.Duration {
 // Ran reports whether step ran.
 func (st *State) Ran(step string) bool {
 	return slices.ContainsFunc(st.Steps, func(s StepReport) bool { return s.Name == step })
+}
+
+// errorType is the name the Lambda runtime reports for err, which the state
+// machine's Catch records: its type's name, without pointer or package.
+func errorType(err error) string {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
 }
