@@ -431,3 +431,39 @@ func (w *writeLog) after(t time.Time) int {
 	}
 	return n
 }
+
+// Readiness changes nothing and says why a standby is not ready: before the
+// first sync every kind has never been copied; after it the standby is
+// ready, and the text says so with each kind's age.
+func TestReadinessReport(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	before, err := p.deps.Readiness(ctx, runbook.Failover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := before.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if before.Ready || !strings.HasPrefix(text.String(), "NOT READY") || !strings.Contains(text.String(), "job  ") ||
+		!strings.Contains(text.String(), "never") {
+		t.Errorf("before any sync:\n%s", text.String())
+	}
+	p.sync(false)
+	after, err := p.deps.Readiness(ctx, runbook.Failover)
+	if err != nil || !after.Ready || len(after.Kinds) == 0 {
+		t.Fatalf("after a sync: %+v, %v", after, err)
+	}
+	text.Reset()
+	_ = after.WriteText(&text)
+	if !strings.HasPrefix(text.String(), "READY") || !strings.Contains(text.String(), "where: test") {
+		t.Errorf("after a sync:\n%s", text.String())
+	}
+	if back, err := p.deps.Readiness(ctx, runbook.Failback); err != nil || back.Ready {
+		t.Errorf("failback readiness of a pair never failed over: %+v, %v", back, err)
+	}
+	if state, _ := p.store.State(ctx, "p"); state.Epoch != 0 || state.StopBy != "" || state.LeaseHolder != "" {
+		t.Errorf("readiness changed the pair: %+v", state)
+	}
+}
