@@ -152,7 +152,7 @@ bench-lambda: tools-moto ## Each function's cold start, bootstrap and zip size (
 	} 2>&1 | $(GO) run ./cmd/benchtable
 
 .PHONY: test-infra
-test-infra: ## CDK assertions, cdk-nag, cfn-lint and the baseline template (no -race: the CDK runs in node)
+test-infra: sfn-install ## CDK assertions, cdk-nag, cfn-lint, the baseline template, the runbook definition through asl-validator (no -race: the CDK runs in node)
 	$(GO) test -count=1 ./infra/...
 
 .PHONY: synth

@@ -9,9 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -183,12 +181,6 @@ func check(t *testing.T, what string, assertion func()) {
 	if err := catch(assertion); err != nil {
 		t.Errorf("%s: %v", what, err)
 	}
-}
-
-// logicalID is the CloudFormation logical id of c's default resource.
-func logicalID(c constructs.IConstruct) string {
-	el := c.Node().DefaultChild().(awscdk.CfnElement)
-	return *awscdk.Stack_Of(c).GetLogicalId(el)
 }
 
 // ref and getAtt are how the template refers to a resource.
