@@ -132,8 +132,8 @@ $(BOOTSTRAPS): build/%/bootstrap:
 EVENT ?= scheduled.json
 
 .PHONY: e2e
-e2e: tools-moto ## The functions as built for Lambda, under the RIE, against moto and two emulated workspaces
-	DRSYNC_REQUIRE_MOTO=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
+e2e: tools-moto sfn-install ## The functions as built for Lambda, under the RIE, against moto and two emulated workspaces; the runbook's state machine driving the failover function
+	DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
 
 .PHONY: invoke-sync
 invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
