@@ -135,6 +135,10 @@ EVENT ?= scheduled.json
 e2e: tools-moto sfn-install ## The functions as built for Lambda, under the RIE, against moto and two emulated workspaces; the runbook's state machine driving the failover function
 	DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
 
+.PHONY: drill
+drill: tools-moto sfn-install ## Failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
+	@DRSYNC_DRILL=1 DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestDrill$$' -v ./functions/
+
 .PHONY: invoke-sync
 invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
 	DRSYNC_INVOKE=sync DRSYNC_EVENT=$(EVENT) $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
