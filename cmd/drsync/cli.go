@@ -44,8 +44,9 @@ type flags struct {
 	dryRun, allowMassDelete      bool
 	retryFailed                  bool
 	noProgress                   bool
-	// reverse syncs DR → primary (a failed-over pair).
-	reverse bool
+	// reverse syncs DR → primary (a failed-over pair); fromAuditLog runs
+	// the auditlog function's targeted sync over the argument files.
+	reverse, fromAuditLog bool
 }
 
 // run executes the CLI and returns the process exit code.
@@ -103,18 +104,26 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	planCmd.Flags().BoolVar(&f.reverse, "reverse", false, reverseHelp)
 
 	syncCmd := &cobra.Command{
-		Use:   "sync",
+		Use:   "sync [--from-audit-log FILE...]",
 		Short: "Make the target match the source (warm DR: jobs paused, clusters terminated)",
 		Long: "sync makes the DR workspace match the primary. While the pair is failed over (DR active) it is\n" +
-			"refused; --reverse then syncs DR → primary, to carry the outage's changes back before a failback.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), f, stdout, stderr, false) },
+			"refused; --reverse then syncs DR → primary, to carry the outage's changes back before a failback.\n" +
+			"--from-audit-log FILE... runs, for each delivered audit-log file (JSON Lines, plain or gzip), the\n" +
+			"targeted sync the auditlog function would run: only the objects its new records name.",
+		Args: syncArgs(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.fromAuditLog {
+				return runAuditSync(cmd, f, args, stdout, stderr)
+			}
+			return runSync(cmd.Context(), f, stdout, stderr, false)
+		},
 	}
 	addPairFlags(syncCmd, f)
 	syncCmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "go through the whole sync, stopping before every change")
 	syncCmd.Flags().BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "lift the delete guard for this run")
 	syncCmd.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "retry objects that failed with an error a retry cannot fix, although their source did not change")
 	syncCmd.Flags().BoolVar(&f.reverse, "reverse", false, reverseHelp)
+	syncCmd.Flags().BoolVar(&f.fromAuditLog, "from-audit-log", false, "sync only what the audit-log FILEs (the arguments) name, as the auditlog function does")
 
 	statusCmd := &cobra.Command{
 		Use:   "status",
