@@ -45,8 +45,9 @@ type flags struct {
 	retryFailed                  bool
 	noProgress                   bool
 	// reverse syncs DR → primary (a failed-over pair); fromAuditLog runs
-	// the auditlog function's targeted sync over the argument files.
+	// the auditlog function's targeted sync over auditFiles (the arguments).
 	reverse, fromAuditLog bool
+	auditFiles            []string
 }
 
 // run executes the CLI and returns the process exit code.
@@ -112,9 +113,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			"targeted sync the auditlog function would run: only the objects its new records name.",
 		Args: syncArgs(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f.fromAuditLog {
-				return runAuditSync(cmd, f, args, stdout, stderr)
-			}
+			f.auditFiles = args
 			return runSync(cmd.Context(), f, stdout, stderr, false)
 		},
 	}

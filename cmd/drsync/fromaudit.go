@@ -5,26 +5,43 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// syncArgs checks sync's arguments: audit-log files with --from-audit-log,
-// none without.
+// syncArgs checks sync's arguments before anything runs: audit-log files
+// that exist with --from-audit-log, and no flag its targeted sync takes no
+// part of; no arguments without it. Errors: exit 2.
 func syncArgs(f *flags) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		switch {
-		case f.fromAuditLog && len(args) == 0:
-			return usageErr("--from-audit-log needs at least one FILE: drsync sync --from-audit-log auditlogs_0001.json ...")
 		case !f.fromAuditLog && len(args) > 0:
 			return usageErr("sync takes no arguments, got %q (audit-log files go after --from-audit-log)", args)
+		case !f.fromAuditLog:
+			return nil
+		case len(args) == 0:
+			return usageErr("--from-audit-log needs at least one FILE: drsync sync --from-audit-log auditlogs_0001.json ...")
+		}
+		for _, name := range auditExclusive {
+			if cmd.Flags().Changed(name) {
+				return usageErr("--from-audit-log runs the auditlog function's targeted sync, which takes no --%s "+
+					"(`drsync audit-keys FILE...` shows what the files name)", name)
+			}
+		}
+		for _, name := range args {
+			if _, err := os.Stat(name); err != nil {
+				return usageErr("--from-audit-log: %v", err)
+			}
 		}
 		return nil
 	}
@@ -40,53 +57,23 @@ type auditSyncReport struct {
 	Deliveries []handler.AuditlogSummary `json:"deliveries"`
 }
 
-// runAuditSync runs, for each file in turn, what the auditlog function runs
-// for one delivered object (handler.Deps.AuditlogObject): the same parsing,
-// dedupe against the ledger's processed records, one targeted sync of the
-// objects the new records name, and the marking. Records of another
-// workspace than the source's are ignored. Errors: exit 2 for a flag it
-// takes no part of or a file that cannot be read (checked before any sync);
-// exit 3 when the delete guard refused; exit 1 when a sync failed, actions
-// failed, or the pair is failed over.
-func runAuditSync(cmd *cobra.Command, f *flags, files []string, stdout, stderr io.Writer) error {
-	ctx := cmd.Context()
-	for _, name := range auditExclusive {
-		if cmd.Flags().Changed(name) {
-			return usageErr("--from-audit-log runs the auditlog function's targeted sync, which takes no --%s "+
-				"(`drsync audit-keys FILE...` shows what the files name)", name)
-		}
-	}
-	for _, name := range files {
-		if _, err := os.Stat(name); err != nil {
-			return usageErr("--from-audit-log: %v", err)
-		}
-	}
-	cfg, err := loadConfig(f)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(stderr)
-	src, tgt, err := workspaces(ctx, f, cfg, logger)
-	if err != nil {
-		return err
-	}
-	store, err := openLedger(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	defer closeLedger(store)
-	if err := checkDirection(ctx, store, cfg.Pair, false); err != nil {
-		return err
-	}
+// syncAuditFiles runs, for each of f.auditFiles in turn, what the auditlog
+// function runs for one delivered object (handler.Deps.AuditlogObject): the
+// same parsing, dedupe against the ledger's processed records, one targeted
+// sync of the objects the new records name, and the marking. Records of
+// another workspace than the source's are ignored. Errors: exit 3 when the
+// delete guard refused; exit 1 when a sync failed, actions failed, or the
+// pair is failed over.
+func syncAuditFiles(ctx context.Context, f *flags, cfg *config.Config, src, tgt resource.Workspace, store ledger.Store, logger *slog.Logger, stdout io.Writer) error {
 	id, err := sourceWorkspaceID(ctx, src)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
 	d := &handler.Deps{Core: function.Core{Function: "cli", Config: cfg, Store: store, Logger: logger},
 		Source: src, Target: tgt, Objects: localFiles{}, SourceWorkspaceID: id}
-	rep := auditSyncReport{Deliveries: make([]handler.AuditlogSummary, 0, len(files))}
+	rep := auditSyncReport{Deliveries: make([]handler.AuditlogSummary, 0, len(f.auditFiles))}
 	var errs []error
-	for _, name := range files {
+	for _, name := range f.auditFiles {
 		sum, err := d.AuditlogObject(ctx, "", name)
 		rep.Deliveries = append(rep.Deliveries, sum)
 		if err != nil {

@@ -15,8 +15,9 @@ import (
 	"github.com/drsync/drsync/shared/plan"
 )
 
-// runSync runs `plan` (planOnly) or `sync`, prints the plan with outcomes, and
-// maps the result to an exit code.
+// runSync runs `plan` (planOnly) or `sync` (of what f.auditFiles name, with
+// --from-audit-log), prints the plan with outcomes, and maps the result to
+// an exit code.
 func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly bool) error {
 	cfg, err := loadConfig(f)
 	if err != nil {
@@ -41,6 +42,9 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 	defer closeLedger(store)
 	if err := checkDirection(ctx, store, cfg.Pair, f.reverse); err != nil {
 		return err
+	}
+	if f.fromAuditLog {
+		return syncAuditFiles(ctx, f, cfg, src, tgt, store, logger, stdout)
 	}
 	var bar *progressbar.ProgressBar
 	if f.output == "text" && !f.noProgress && isTerminal(stderr) && !planOnly && !f.dryRun {
