@@ -145,7 +145,7 @@ func (d *demo) afterFailback(drBefore map[string]string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "DR is warm again: %d of its %d jobs unpaused.\nThe primary's %s now reads: %s\n",
+	fmt.Fprintf(d.out, "\nDR is warm again: %d of its %d jobs unpaused.\nThe primary's %s now reads: %s\n",
 		running, len(drNow), monitoring, strings.TrimSpace(strings.TrimPrefix(src, "# Databricks notebook source")))
 	return nil
 }

@@ -28,7 +28,8 @@ type runbookFlags struct {
 	topic                string
 }
 
-const runbookExitCodes = "Exit codes: 0 done (or ready), 1 failed, not ready, or switched with differences, 2 usage or config."
+const runbookExitCodes = "Exit codes: 0 done, 1 a step failed, the standby was not ready (without --force) or the\n" +
+	"verification found differences, 2 usage or config."
 
 // newReadinessCmd is `drsync readiness`: would the standby take over now?
 func newReadinessCmd(f *flags, stdout, stderr io.Writer) *cobra.Command {
@@ -71,7 +72,7 @@ func newSwitchCmd(direction string, f *flags, stdout, stderr io.Writer) *cobra.C
 	fs := cmd.Flags()
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print what each step would do; change nothing and notify nobody")
 	fs.BoolVar(&o.force, "force", false, "go on when the standby is not ready")
-	fs.BoolVar(&o.startClusters, "start-clusters", false, "start the all-purpose clusters that were running, not only unpin them")
+	fs.BoolVar(&o.startClusters, "start-clusters", false, "start the clusters that were running on the side being left")
 	fs.StringVar(&o.topic, "topic", "", "SNS topic ARN to notify of the outcome (AWS credentials from the standard chain)")
 	return cmd
 }
