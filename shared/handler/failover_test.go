@@ -10,10 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
 	"github.com/drsync/drsync/shared/config"
@@ -28,7 +24,7 @@ import (
 type runbookStack struct {
 	*handlertest.Stack
 	f     *handler.Failover
-	queue string
+	topic *handlertest.Topic
 	logs  handlertest.Buffer
 }
 
@@ -39,35 +35,16 @@ func newRunbookStack(t *testing.T, env func(map[string]string), edit func(*confi
 	if sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-sync", time.Minute); err != nil {
 		t.Fatalf("sync: %+v, %v\n%s", sum, err, out.Logs.String())
 	}
-	ctx := context.Background()
-	topic, err := sns.NewFromConfig(s.AWS).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(s.Table + "-notify")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := sqs.NewFromConfig(s.AWS)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(s.Table + "-inbox"),
-		Attributes: map[string]string{"ReceiveMessageWaitTimeSeconds": "0"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: queue.QueueUrl,
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sns.NewFromConfig(s.AWS).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
-		Endpoint: aws.String(attrs.Attributes["QueueArn"]), Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
-		t.Fatal(err)
-	}
-	s.queue = *queue.QueueUrl
+	s.topic = handlertest.NewTopic(t, s.AWS, s.Table+"-notify")
 	vars := s.Env()
-	vars[handler.EnvTopicARN] = *topic.TopicArn
+	vars[handler.EnvTopicARN] = s.topic.ARN
 	if env != nil {
 		env(vars)
 	}
 	st := setup(vars, &s.logs)
 	st.Function = "failover"
-	if s.f, err = handler.LoadFailover(ctx, st); err != nil {
+	var err error
+	if s.f, err = handler.LoadFailover(context.Background(), st); err != nil {
 		t.Fatalf("LoadFailover: %v", err)
 	}
 	s.f.Runbook.LeaseTTL, s.f.Runbook.Poll, s.f.Runbook.Probe = 5*time.Second, 20*time.Millisecond, 3*time.Second
@@ -84,19 +61,7 @@ func (s *runbookStack) step(t *testing.T, name string, state json.RawMessage) (j
 }
 
 // notes are the notifications the topic delivered so far.
-func (s *runbookStack) notes(t *testing.T) []string {
-	t.Helper()
-	got, err := sqs.NewFromConfig(s.AWS).ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-		QueueUrl: aws.String(s.queue), MaxNumberOfMessages: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, m := range got.Messages {
-		out = append(out, *m.Body)
-	}
-	return out
-}
+func (s *runbookStack) notes(t *testing.T) []string { return s.topic.Messages(t) }
 
 // Step by step, as the state machine runs it, the function fails the pair
 // over: the state passes from task to task, the ledger (DynamoDB) ends with
