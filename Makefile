@@ -13,7 +13,7 @@ help: ## Show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: demo
-demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync, change, sync, status
+demo: ## The main job on embedded defaults: two emulated workspaces, plan, sync, change, sync, status, audit-log sync, failover, reverse sync, failback
 	$(GO) build -o bin/ ./cmd/drsync ./cmd/demo
 	bin/demo --drsync bin/drsync
 

@@ -170,7 +170,7 @@ func (d *drill) summary(over, back ran) {
 	if pair.ActiveSide != "primary" || pair.Epoch != 2 {
 		d.t.Fatalf("after the drill the pair is %+v, want the primary active at epoch 2", pair)
 	}
-	notes := d.r.inbox.Messages(d.t)
+	notes := d.r.topic.Messages(d.t)
 	d.printf("\n== Summary ==\n")
 	d.printf("The failover took %s by its steps (%s wall clock), longest %s; the failback %s (%s), longest %s. "+
 		"The pair ended where it started, the primary active, at epoch %d (each switch fences every run started "+

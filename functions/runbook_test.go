@@ -58,7 +58,7 @@ type runbookStack struct {
 	machine sfntest.TemplateMachine
 	sfn     *sfntest.Interpreter
 	fn      *rie
-	inbox   *handlertest.Inbox
+	topic   *handlertest.Topic
 	store   ledger.Store
 	runs    atomic.Int64
 }
@@ -81,8 +81,8 @@ func newRunbookStack(t *testing.T, sfn *sfntest.Interpreter, opts runbookOptions
 	r := &runbookStack{Stack: s, machine: runbookDefinition(t), sfn: sfn,
 		store: dynamo.New(dynamodb.NewFromConfig(s.AWS), s.Table, dynamo.Options{})}
 	r.sync(t, "scheduled.json")
-	r.inbox = s.Inbox(t)
-	env[config.EnvTopicARN] = r.inbox.TopicARN
+	r.topic = handlertest.NewTopic(t, s.AWS, s.Table+"-notify")
+	env[config.EnvTopicARN] = r.topic.ARN
 	if opts.awsEndpoint != nil {
 		env[config.EnvAWSEndpoint] = opts.awsEndpoint(env[config.EnvAWSEndpoint])
 	}
@@ -205,7 +205,7 @@ func testRunbookFailover(t *testing.T, sfn *sfntest.Interpreter) {
 	if got := emutest.JobPauses(t, r.TargetAPI); fmt.Sprint(got) != fmt.Sprint(primary) {
 		t.Errorf("DR jobs after the failover:\n %v\nwant the primary's before it:\n %v", got, primary)
 	}
-	if notes := r.inbox.Messages(t); len(notes) != 1 || !strings.Contains(notes[0], `"outcome": "done"`) {
+	if notes := r.topic.Messages(t); len(notes) != 1 || !strings.Contains(notes[0], `"outcome": "done"`) {
 		t.Errorf("notifications %q, want Record's one summary", notes)
 	}
 }
@@ -239,7 +239,7 @@ func testRunbookNotReady(t *testing.T, sfn *sfntest.Interpreter) {
 	if got := emutest.JobPauses(t, r.TargetAPI); fmt.Sprint(got) != fmt.Sprint(dr) {
 		t.Errorf("DR jobs changed by a refused failover: %v, were %v", got, dr)
 	}
-	if notes := r.inbox.Messages(t); len(notes) != 1 || !strings.Contains(notes[0], `"outcome": "failed"`) {
+	if notes := r.topic.Messages(t); len(notes) != 1 || !strings.Contains(notes[0], `"outcome": "failed"`) {
 		t.Errorf("notifications %q, want Record's one failed summary", notes)
 	}
 }

@@ -1,7 +1,10 @@
 // Command demo is what `make demo` runs: two emulated workspaces on loopback,
 // the source seeded with the sample estate, and the real drsync binary driven
 // through a dry-run plan, a sync, a few changes in the source, a second sync
-// and the status, each step printed as a user would type it.
+// and the status; then an audit-log delivery turned into a targeted sync,
+// readiness, a failover, a change made in DR carried back by a reverse sync,
+// a failback and readiness again. Each step is printed as a user would type
+// it.
 //
 //	demo --drsync bin/drsync
 //
@@ -46,6 +49,12 @@ func runDemo(ctx context.Context, drsync string, stdout, stderr io.Writer) error
 	if _, err := exec.LookPath(drsync); err != nil {
 		return fmt.Errorf("drsync binary: %w (build it with `make build`)", err)
 	}
+	// Every step runs in the demo's folder (pair.json, audit-log files), so
+	// the binary's path must not depend on the working directory.
+	drsync, err := filepath.Abs(drsync)
+	if err != nil {
+		return err
+	}
 	src, tgt, err := startDemoWorkspaces()
 	if err != nil {
 		return err
@@ -64,13 +73,20 @@ func runDemo(ctx context.Context, drsync string, stdout, stderr io.Writer) error
 	if err := d.writeConfig(); err != nil {
 		return err
 	}
+	if err := d.connect(); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "Two emulated Databricks workspaces on loopback:\n  source %s  (sample estate: %d workspace objects, %d policies, %d pools, %d clusters, %d jobs)\n  target %s  (empty DR workspace)\n",
 		src.URL(), rep.Objects, rep.Policies, rep.Pools, rep.Clusters, rep.Jobs, tgt.URL())
 	return d.story(rep)
 }
 
+// sourceWorkspaceID is the source's workspace id, which its audit-log
+// records carry.
+const sourceWorkspaceID = 1001001001001001
+
 func startDemoWorkspaces() (src, tgt *emulator.Server, err error) {
-	src = emulator.New(emulator.Options{Seed: 1, WorkspaceID: 1001001001001001})
+	src = emulator.New(emulator.Options{Seed: 1, WorkspaceID: sourceWorkspaceID})
 	tgt = emulator.New(emulator.Options{Seed: 2, WorkspaceID: 2002002002002002})
 	if err = src.Start(); err != nil {
 		return nil, nil, err
@@ -83,15 +99,31 @@ func startDemoWorkspaces() (src, tgt *emulator.Server, err error) {
 }
 
 type demo struct {
-	ctx      context.Context
-	drsync   string
-	out      io.Writer
-	errw     io.Writer
-	src, tgt *emulator.Server
-	dir      string
+	ctx        context.Context
+	drsync     string
+	out        io.Writer
+	errw       io.Writer
+	src, tgt   *emulator.Server
+	srcW, tgtW *databricks.WorkspaceClient // the data team's own clients
+	dir        string
 }
 
 func (d *demo) configPath() string { return filepath.Join(d.dir, "pair.json") }
+
+// connect builds the clients the demo changes the workspaces with, as a
+// data team would, through the real SDK.
+func (d *demo) connect() error {
+	var err error
+	for _, c := range []struct {
+		srv *emulator.Server
+		w   **databricks.WorkspaceClient
+	}{{d.src, &d.srcW}, {d.tgt, &d.tgtW}} {
+		if *c.w, err = databricks.NewWorkspaceClient(&databricks.Config{Host: c.srv.URL(), Token: c.srv.Token(), AuthType: "pat"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // writeConfig writes the pair config a user would keep next to the CLI.
 func (d *demo) writeConfig() error {
@@ -113,12 +145,12 @@ func (d *demo) writeConfig() error {
 	return os.WriteFile(d.configPath(), []byte(cfg), 0o600)
 }
 
-// step prints a command the way a user would type it, then runs it and
-// returns its exit code.
+// step prints a command the way a user would type it, then runs it in the
+// demo's folder and returns its exit code.
 func (d *demo) step(title string, args ...string) int {
 	fmt.Fprintf(d.out, "\n=== %s\n$ drsync %s --config pair.json\n\n", title, joinArgs(args))
-	cmd := exec.CommandContext(d.ctx, d.drsync, append(args, "--config", d.configPath())...)
-	cmd.Stdout, cmd.Stderr = d.out, d.errw
+	cmd := exec.CommandContext(d.ctx, d.drsync, append(args, "--config", "pair.json")...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = d.dir, d.out, d.out
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
@@ -164,6 +196,14 @@ func (d *demo) story(rep emulator.SeedReport) error {
 	if code := d.step("6. What the ledger knows", "status"); code != 0 {
 		return fmt.Errorf("status exited %d", code)
 	}
+	return d.drStory()
+}
+
+// expect runs a step and fails the demo unless it exits want.
+func (d *demo) expect(want int, title string, args ...string) error {
+	if code := d.step(title, args...); code != want {
+		return fmt.Errorf("demo step %q exited %d, want %d", title, code, want)
+	}
 	return nil
 }
 
@@ -188,14 +228,8 @@ func total(m map[string]int64) int64 {
 
 // changeSource makes the changes a data team makes in a day, through the real SDK.
 func (d *demo) changeSource(rep emulator.SeedReport) error {
-	w, err := databricks.NewWorkspaceClient(&databricks.Config{Host: d.src.URL(), Token: d.src.Token(), AuthType: "pat"})
-	if err != nil {
-		return err
-	}
-	put := func(path, src string) error {
-		return w.Workspace.Import(d.ctx, workspace.Import{Path: path, Format: workspace.ImportFormatSource,
-			Language: workspace.LanguagePython, Overwrite: true, Content: base64.StdEncoding.EncodeToString([]byte(src))})
-	}
+	w := d.srcW
+	put := func(path, src string) error { return d.putNotebook(w, path, src) }
 	if err := put("/Shared/ml/model_monitoring", "# Databricks notebook source\nprint('drift check v2')\n"); err != nil {
 		return err
 	}
@@ -221,4 +255,10 @@ func (d *demo) changeSource(rep emulator.SeedReport) error {
 	}
 	fmt.Fprintln(d.out, "  changed  job nightly-orders: max_concurrent_runs 2")
 	return nil
+}
+
+// putNotebook writes a Python notebook at path in w.
+func (d *demo) putNotebook(w *databricks.WorkspaceClient, path, src string) error {
+	return w.Workspace.Import(d.ctx, workspace.Import{Path: path, Format: workspace.ImportFormatSource,
+		Language: workspace.LanguagePython, Overwrite: true, Content: base64.StdEncoding.EncodeToString([]byte(src))})
 }

@@ -7,12 +7,14 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drsync/drsync/shared/runbook"
 )
 
 // Exit codes.
 const (
 	exitOK      = 0
-	exitFailed  = 1 // some actions (or the run) failed; the rest was applied
+	exitFailed  = 1 // some actions (or the run) failed; the rest was applied; a failover failed or was not ready
 	exitUsage   = 2 // usage or config error
 	exitRefused = 3 // the delete guard refused the run
 )
@@ -42,6 +44,10 @@ type flags struct {
 	dryRun, allowMassDelete      bool
 	retryFailed                  bool
 	noProgress                   bool
+	// reverse syncs DR → primary (a failed-over pair); fromAuditLog runs
+	// the auditlog function's targeted sync over auditFiles (the arguments).
+	reverse, fromAuditLog bool
+	auditFiles            []string
 }
 
 // run executes the CLI and returns the process exit code.
@@ -96,17 +102,27 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), f, stdout, stderr, true) },
 	}
 	addPairFlags(planCmd, f)
+	planCmd.Flags().BoolVar(&f.reverse, "reverse", false, reverseHelp)
 
 	syncCmd := &cobra.Command{
-		Use:   "sync",
+		Use:   "sync [--from-audit-log FILE...]",
 		Short: "Make the target match the source (warm DR: jobs paused, clusters terminated)",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), f, stdout, stderr, false) },
+		Long: "sync makes the DR workspace match the primary. While the pair is failed over (DR active) it is\n" +
+			"refused; --reverse then syncs DR → primary, to carry the outage's changes back before a failback.\n" +
+			"--from-audit-log FILE... runs, for each delivered audit-log file (JSON Lines, plain or gzip), the\n" +
+			"targeted sync the auditlog function would run: only the objects its new records name.",
+		Args: syncArgs(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.auditFiles = args
+			return runSync(cmd.Context(), f, stdout, stderr, false)
+		},
 	}
 	addPairFlags(syncCmd, f)
 	syncCmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "go through the whole sync, stopping before every change")
 	syncCmd.Flags().BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "lift the delete guard for this run")
 	syncCmd.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "retry objects that failed with an error a retry cannot fix, although their source did not change")
+	syncCmd.Flags().BoolVar(&f.reverse, "reverse", false, reverseHelp)
+	syncCmd.Flags().BoolVar(&f.fromAuditLog, "from-audit-log", false, "sync only what the audit-log FILEs (the arguments) name, as the auditlog function does")
 
 	statusCmd := &cobra.Command{
 		Use:   "status",
@@ -114,25 +130,38 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), f, stdout) },
 	}
-	statusCmd.Flags().StringVar(&f.ledger, "ledger", "", "ledger file (default: the config's ledger.path, else drsync-ledger.db)")
+	statusCmd.Flags().StringVar(&f.ledger, "ledger", "", "ledger: a bbolt file (default: the config's ledger.path, else drsync-ledger.db) or dynamodb://TABLE")
 	statusCmd.Flags().StringVar(&f.config, "config", "", "JSON pair config file")
 	statusCmd.Flags().StringVar(&f.pair, "pair", "", "pair name (default: the config's, else \"default\")")
 	statusCmd.Flags().StringVar(&f.output, "output", "text", "text or json")
 
-	root.AddCommand(planCmd, syncCmd, statusCmd, newAuditKeysCmd(stdout, stderr), newVerifyCmd(stdout))
+	root.AddCommand(planCmd, syncCmd, statusCmd, newAuditKeysCmd(stdout, stderr), newVerifyCmd(stdout),
+		newReadinessCmd(f, stdout, stderr), newSwitchCmd(runbook.Failover, f, stdout, stderr),
+		newSwitchCmd(runbook.Failback, f, stdout, stderr))
 	return root
 }
 
+const reverseHelp = "sync DR → primary (only while the pair is failed over), to carry DR's changes back before a failback"
+
+// addPairFlags adds the flags of a command that syncs: the workspace flags,
+// --resources and --no-progress.
 func addPairFlags(cmd *cobra.Command, f *flags) {
+	addWorkspaceFlags(cmd, f)
 	fs := cmd.Flags()
-	fs.StringVar(&f.source, "source", "", "source workspace URL (https://...)")
+	fs.StringVar(&f.resources, "resources", "", "comma list of notebooks,files,jobs,clusters,pools,policies (default all)")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress bar even on a terminal")
+}
+
+// addWorkspaceFlags adds what names the pair: its workspaces, their
+// credentials, the config, the ledger, and the output format.
+func addWorkspaceFlags(cmd *cobra.Command, f *flags) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.source, "source", "", "source (primary) workspace URL (https://...)")
 	fs.StringVar(&f.target, "target", "", "target (DR) workspace URL")
 	fs.StringVar(&f.sourceProfile, "source-profile", "", "~/.databrickscfg profile for the source")
 	fs.StringVar(&f.targetProfile, "target-profile", "", "~/.databrickscfg profile for the target")
-	fs.StringVar(&f.resources, "resources", "", "comma list of notebooks,files,jobs,clusters,pools,policies (default all)")
-	fs.StringVar(&f.ledger, "ledger", "", "ledger file (default: the config's ledger.path, else drsync-ledger.db)")
+	fs.StringVar(&f.ledger, "ledger", "", "ledger: a bbolt file (default: the config's ledger.path, else drsync-ledger.db) or dynamodb://TABLE")
 	fs.StringVar(&f.output, "output", "text", "text or json")
 	fs.StringVar(&f.config, "config", "", "JSON pair config file")
 	fs.StringVar(&f.pair, "pair", "", "pair name keying the ledger (default: the config's, else \"default\")")
-	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress bar even on a terminal")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/drsync/drsync/shared/awstest"
+	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
+	"github.com/drsync/drsync/shared/runbook"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }
@@ -67,5 +71,35 @@ func TestCLIUsesThePairsDynamoLedger(t *testing.T) {
 
 	if code, _, stderr := drsyncRun(t, "status", "--ledger", dynamoLedger+"no-such-table"); code != exitUsage || !strings.Contains(stderr, "no-such-table does not exist") {
 		t.Errorf("missing table: exit %d, stderr %q; want 2 naming it", code, stderr)
+	}
+}
+
+// With --ledger dynamodb://TABLE the failover shares one truth with the
+// stack: the functions' store sees DR active at the new epoch and the
+// runbook's record, and --topic notifies through SNS.
+func TestFailoverOnThePairsDynamoLedgerNotifies(t *testing.T) {
+	p := newPair(t)
+	table, store := dynamoLedgerFor(t)
+	p.ledger = dynamoLedger + table
+	p.syncJSON(exitOK)
+	topic := handlertest.NewTopic(t, awstest.Start(t).Config(t), table+"-notify")
+	code, out, errs := p.cli("failover", "--topic", topic.ARN)
+	if code != exitOK {
+		t.Fatalf("failover: exit %d\n%s\n%s", code, out, errs)
+	}
+	state, err := store.State(t.Context(), "e2e")
+	if err != nil || state.ActiveSide != "dr" || state.Epoch != 1 {
+		t.Errorf("the stack's ledger after the CLI failover: %+v, %v", state, err)
+	}
+	runs, err := store.Runs(t.Context(), "e2e", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(runs, func(r ledger.Run) bool { return r.Trigger == runbook.Failover }); i < 0 || len(runs[i].Detail) == 0 {
+		t.Errorf("no failover record with its steps in the table among %d runs", len(runs))
+	}
+	notes := topic.Messages(t)
+	if len(notes) != 1 || !strings.Contains(notes[0], `"outcome": "done"`) {
+		t.Errorf("notifications = %q; want the failover's summary", notes)
 	}
 }

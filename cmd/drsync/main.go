@@ -6,6 +6,10 @@
 //	drsync sync --source URL --target URL [--resources LIST] [--dry-run] [--allow-mass-delete] ...
 //	drsync --source URL --target URL --resources notebooks,jobs --dry-run   # same as sync
 //	drsync status --ledger PATH
+//	drsync sync --from-audit-log FILE...        # the auditlog function's targeted sync
+//	drsync sync --reverse ...                    # DR → primary, while failed over
+//	drsync readiness [--direction failover|failback] ...
+//	drsync failover|failback [--dry-run] [--force] [--start-clusters] [--topic ARN] ...
 package main
 
 import (

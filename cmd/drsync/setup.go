@@ -85,21 +85,32 @@ func loadConfig(f *flags) (*config.Config, error) {
 }
 
 // workspaces builds the two clients, each from an explicit config; logger
-// shows each connection attempt they retry.
+// shows each connection attempt they retry. Errors: exit 2 (credentials,
+// profile).
 func workspaces(ctx context.Context, f *flags, cfg *config.Config, logger *slog.Logger) (src, tgt resource.Workspace, err error) {
+	if src, err = sideWorkspace(ctx, f, cfg, connect.Source, logger); err != nil {
+		return src, tgt, &exitError{code: exitUsage, err: err}
+	}
+	if tgt, err = sideWorkspace(ctx, f, cfg, connect.Target, logger); err != nil {
+		return src, tgt, &exitError{code: exitUsage, err: err}
+	}
+	return src, tgt, nil
+}
+
+// sideWorkspace builds the client of one side (connect.Source or Target).
+func sideWorkspace(ctx context.Context, f *flags, cfg *config.Config, side string, logger *slog.Logger) (resource.Workspace, error) {
 	opts := connect.OptionsFrom(cfg, version)
 	opts.Logger = logger
-	sopts, topts := opts, opts
-	sopts.Credentials.Profile, topts.Credentials.Profile = f.sourceProfile, f.targetProfile
-	s, err := connect.Workspace(ctx, connect.Source, cfg.Source, sopts)
-	if err != nil {
-		return src, tgt, &exitError{code: exitUsage, err: err}
+	ep, profile := cfg.Source, f.sourceProfile
+	if side == connect.Target {
+		ep, profile = cfg.Target, f.targetProfile
 	}
-	t, err := connect.Workspace(ctx, connect.Target, cfg.Target, topts)
+	opts.Credentials.Profile = profile
+	c, err := connect.Workspace(ctx, side, ep, opts)
 	if err != nil {
-		return src, tgt, &exitError{code: exitUsage, err: err}
+		return resource.Workspace{}, err
 	}
-	return resource.Workspace{Side: connect.Source, API: s}, resource.Workspace{Side: connect.Target, API: t}, nil
+	return resource.Workspace{Side: side, API: c}, nil
 }
 
 // dynamoLedger is the --ledger prefix of the pair's DynamoDB ledger table.
@@ -133,11 +144,27 @@ func openLedger(ctx context.Context, cfg *config.Config, readOnly bool) (ledger.
 	case err == nil:
 		return store, nil
 	case readOnly && errors.Is(err, fs.ErrNotExist):
-		return nil, usageErr("ledger file %s does not exist: check --ledger (or the config's ledger.path); the first sync creates it", path)
+		return nil, missingLedger(path)
 	case errors.As(err, &pe) && pe.Path == path:
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return nil, &exitError{code: exitFailed, err: err}
+}
+
+// openExistingLedger opens the ledger for writing, but only one that
+// exists: a failover on a mistyped --ledger must not start a new, empty one.
+// Errors: as openLedger's.
+func openExistingLedger(ctx context.Context, cfg *config.Config) (ledger.Store, error) {
+	if !sharedLedger(cfg) {
+		if _, err := os.Stat(cfg.Ledger.Path); errors.Is(err, fs.ErrNotExist) {
+			return nil, missingLedger(cfg.Ledger.Path)
+		}
+	}
+	return openLedger(ctx, cfg, false)
+}
+
+func missingLedger(path string) error {
+	return usageErr("ledger file %s does not exist: check --ledger (or the config's ledger.path); the first sync creates it", path)
 }
 
 // openDynamo opens the DynamoDB ledger table, checking that it exists.

@@ -5,22 +5,31 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/ledger"
+	"github.com/drsync/drsync/shared/runbook"
 )
 
 // statusReport is `drsync status --output json`.
 type statusReport struct {
-	Pair     string         `json:"pair"`
-	Active   string         `json:"active_side"`
-	Epoch    int64          `json:"epoch"`
-	Managed  map[string]int `json:"managed"`
-	Failures []failure      `json:"failures"`
-	Runs     []ledger.Run   `json:"runs"`
+	Pair   string `json:"pair"`
+	Active string `json:"active_side"`
+	Epoch  int64  `json:"epoch"`
+	// StopBy is who asked every run to stop (a failover or failback under
+	// way, or one that ended without withdrawing its request).
+	StopBy string `json:"stop_requested_by,omitempty"`
+	// Managed counts the objects the forward sync (primary → DR) manages by
+	// kind; ManagedReverse those the reverse sync (DR → primary) manages.
+	Managed        map[string]int `json:"managed"`
+	ManagedReverse map[string]int `json:"managed_reverse"`
+	Failures       []failure      `json:"failures"`
+	Runs           []ledger.Run   `json:"runs"`
 	// Replication is the latest check of each bucket pair (verify-replication
 	// --ledger, or the replcheck function).
 	Replication []replicationStatus `json:"replication"`
@@ -44,6 +53,8 @@ type failure struct {
 	// waits for its source to change (or sync --retry-failed).
 	Attempts int  `json:"attempts"`
 	Terminal bool `json:"terminal"`
+	// Reverse: a failure of the reverse sync (DR → primary).
+	Reverse bool `json:"reverse,omitempty"`
 }
 
 // runStatus prints what the ledger knows: managed objects by kind, failures,
@@ -87,43 +98,58 @@ func readStatus(ctx context.Context, store ledger.Store, pair string) (*statusRe
 	if err != nil {
 		return nil, fmt.Errorf("read replication results: %w", err)
 	}
-	rep := &statusReport{Pair: pair, Active: state.ActiveSide, Epoch: state.Epoch,
-		Managed: map[string]int{}, Failures: []failure{}, Runs: runs, Replication: []replicationStatus{}}
+	rep := &statusReport{Pair: pair, Active: state.ActiveSide, Epoch: state.Epoch, StopBy: state.StopBy,
+		Managed: map[string]int{}, ManagedReverse: map[string]int{}, Failures: []failure{}, Runs: runs,
+		Replication: []replicationStatus{}}
 	for _, r := range repl {
 		rep.Replication = append(rep.Replication, replicationStatus{Source: r.Source, Target: r.Target,
 			CheckedAt: r.CheckedAt, Healthy: r.Healthy, RPOBreached: r.RPOBreached, Report: r.Report})
 	}
 	for _, r := range recs {
-		if r.TargetID != "" { // a create that failed left nothing to manage
-			rep.Managed[r.Kind]++
-		}
-		if r.Status == ledger.StatusFailed || r.Failures > 0 {
-			rep.Failures = append(rep.Failures, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError,
-				Attempts: r.Failures, Terminal: r.Terminal})
-		}
+		rep.add(r)
 	}
 	return rep, nil
 }
 
+// add counts one record in its direction: a forward List returns the
+// reverse sync's records too, under their reverse~ kinds.
+func (rep *statusReport) add(r ledger.Record) {
+	managed, reverse := rep.Managed, ledger.IsReverse(r.Kind)
+	if reverse {
+		managed, r.Kind = rep.ManagedReverse, strings.TrimPrefix(r.Kind, ledger.ReverseKind(""))
+	}
+	if r.TargetID != "" { // a create that failed left nothing to manage
+		managed[r.Kind]++
+	}
+	if r.Status == ledger.StatusFailed || r.Failures > 0 {
+		rep.Failures = append(rep.Failures, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError,
+			Attempts: r.Failures, Terminal: r.Terminal, Reverse: reverse})
+	}
+}
+
 func writeStatus(w io.Writer, rep *statusReport) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "Pair %s: active side %s, epoch %d\n\nManaged objects:\n", rep.Pair, rep.Active, rep.Epoch)
-	kinds := make([]string, 0, len(rep.Managed))
-	for k := range rep.Managed {
-		kinds = append(kinds, k)
+	fmt.Fprintf(tw, "Pair %s: active side %s, epoch %d\n", rep.Pair, rep.Active, rep.Epoch)
+	if rep.Active == engine.SideDR {
+		fmt.Fprintf(tw, "  failed over: forward syncs are refused; `drsync sync --reverse` carries DR's changes back, `drsync failback` returns\n")
 	}
-	sort.Strings(kinds)
-	total := 0
-	for _, k := range kinds {
-		fmt.Fprintf(tw, "  %s\t%d\n", k, rep.Managed[k])
-		total += rep.Managed[k]
+	if rep.StopBy != "" {
+		fmt.Fprintf(tw, "  stop requested by %s: every other run is asked to stop (a failover or failback under way)\n", rep.StopBy)
 	}
-	fmt.Fprintf(tw, "  total\t%d\n", total)
+	fmt.Fprintf(tw, "\nManaged objects (primary → DR):\n")
+	writeManaged(tw, rep.Managed)
+	if len(rep.ManagedReverse) > 0 {
+		fmt.Fprintf(tw, "\nManaged by the reverse sync (DR → primary):\n")
+		writeManaged(tw, rep.ManagedReverse)
+	}
 	fmt.Fprintf(tw, "\nFailures: %d\n", len(rep.Failures))
 	for _, fl := range rep.Failures {
 		kind := "transient, retried every run"
 		if fl.Terminal {
 			kind = "terminal, retried when the source changes"
+		}
+		if fl.Reverse {
+			kind += " (reverse sync)"
 		}
 		fmt.Fprintf(tw, "  %s %s\t%d attempt(s), %s\t%s\n", fl.Kind, fl.Key, fl.Attempts, kind, fl.Error)
 	}
@@ -132,11 +158,44 @@ func writeStatus(w io.Writer, rep *statusReport) error {
 		fmt.Fprintf(tw, "  none yet\n")
 	}
 	for _, r := range rep.Runs {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tdrift %d\n", r.Started.Local().Format(time.DateTime),
-			r.Outcome, r.Finished.Sub(r.Started).Round(time.Millisecond), counts(r.Counts), r.Drift)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", r.Started.Local().Format(time.DateTime), runLabel(r),
+			r.Outcome, r.Finished.Sub(r.Started).Round(time.Millisecond), runDetail(r))
 	}
 	writeReplication(tw, rep.Replication)
 	return tw.Flush()
+}
+
+// writeManaged lists the managed objects by kind, and their total.
+func writeManaged(w io.Writer, managed map[string]int) {
+	kinds := make([]string, 0, len(managed))
+	for k := range managed {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	total := 0
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %s\t%d\n", k, managed[k])
+		total += managed[k]
+	}
+	fmt.Fprintf(w, "  total\t%d\n", total)
+}
+
+// runLabel names what started a run, and its direction when reverse.
+func runLabel(r ledger.Run) string {
+	if slices.ContainsFunc(r.Kinds, ledger.IsReverse) {
+		return r.Trigger + " (reverse)"
+	}
+	return r.Trigger
+}
+
+// runDetail is a sync's counts, or a runbook run's steps.
+func runDetail(r ledger.Run) string {
+	if r.Trigger != runbook.Failover && r.Trigger != runbook.Failback {
+		return fmt.Sprintf("%s, drift %d", counts(r.Counts), r.Drift)
+	}
+	var st runbook.State
+	_ = json.Unmarshal(r.Detail, &st) // an unreadable detail only shows no steps
+	return fmt.Sprintf("epoch %d after %d step(s), %d difference(s)", st.Epoch, len(st.Steps), len(r.Errors))
 }
 
 // writeReplication lists each bucket pair's latest check with its counts.

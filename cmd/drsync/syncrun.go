@@ -11,11 +11,13 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
 )
 
-// runSync runs `plan` (planOnly) or `sync`, prints the plan with outcomes, and
-// maps the result to an exit code.
+// runSync runs `plan` (planOnly) or `sync` (of what f.auditFiles name, with
+// --from-audit-log), prints the plan with outcomes, and maps the result to
+// an exit code.
 func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly bool) error {
 	cfg, err := loadConfig(f)
 	if err != nil {
@@ -30,11 +32,20 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 	if err != nil {
 		return err
 	}
+	if f.reverse {
+		opts, src, tgt = opts.Reversed(), tgt, src
+	}
 	store, err := openLedger(ctx, cfg, planOnly)
 	if err != nil {
 		return err
 	}
 	defer closeLedger(store)
+	if err := checkDirection(ctx, store, cfg.Pair, f.reverse); err != nil {
+		return err
+	}
+	if f.fromAuditLog {
+		return syncAuditFiles(ctx, f, cfg, src, tgt, store, logger, stdout)
+	}
 	var bar *progressbar.ProgressBar
 	if f.output == "text" && !f.noProgress && isTerminal(stderr) && !planOnly && !f.dryRun {
 		opts.Planned = func(p *plan.Plan) { bar = newBar(stderr, len(p.Actions)) }
@@ -63,12 +74,42 @@ func exitFor(res *engine.Result, err error) error {
 		return &exitError{code: exitRefused, err: err}
 	case errors.Is(err, engine.ErrSameWorkspace):
 		return &exitError{code: exitUsage, err: err}
+	case errors.Is(err, engine.ErrFailedOver), errors.Is(err, engine.ErrNotFailedOver):
+		return wrongDirection(err)
 	case err != nil:
 		return &exitError{code: exitFailed, err: err}
 	case res.Plan.Summary().Failed > 0:
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d actions failed; the rest were applied", res.Plan.Summary().Failed)}
 	}
 	return nil
+}
+
+// checkDirection refuses, before any workspace is read, a sync the pair's
+// active side forbids: the engine refuses it too under the lease, but a plan
+// or a dry run takes no lease and would show a plan nobody may apply.
+// Errors: exit 1 saying how to proceed; the ledger's.
+func checkDirection(ctx context.Context, store ledger.Store, pair string, reverse bool) error {
+	state, err := store.State(ctx, pair)
+	if err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("read the pair's state: %w", err)}
+	}
+	switch {
+	case !reverse && state.ActiveSide == engine.SideDR:
+		return wrongDirection(fmt.Errorf("pair %s at epoch %d: %w", pair, state.Epoch, engine.ErrFailedOver))
+	case reverse && state.ActiveSide != engine.SideDR:
+		return wrongDirection(fmt.Errorf("pair %s at epoch %d: %w", pair, state.Epoch, engine.ErrNotFailedOver))
+	}
+	return nil
+}
+
+// wrongDirection is the engine's direction refusal with what to do instead.
+func wrongDirection(err error) error {
+	hint := "DR is the live side now: carry its changes back to the primary with `drsync sync --reverse`, " +
+		"then return with `drsync failback`"
+	if errors.Is(err, engine.ErrNotFailedOver) {
+		hint = "the primary is the live side: sync primary → DR with `drsync sync` (no --reverse)"
+	}
+	return &exitError{code: exitFailed, err: fmt.Errorf("%w; %s", err, hint)}
 }
 
 func printPlan(w io.Writer, output string, p *plan.Plan) error {

@@ -70,6 +70,18 @@ type AuditlogSummary struct {
 	// Error is why the run failed (the handler also returns it).
 	Error      string `json:"error,omitempty"`
 	DurationMS int64  `json:"duration_ms"`
+	// Plan is the targeted sync's plan with each action's outcome, for a
+	// caller that shows it (the CLI); nil when nothing was synced.
+	Plan *plan.Plan `json:"-"`
+}
+
+// location names the object: s3://bucket/key, or the key alone when there
+// is no bucket (a local file).
+func (s *AuditlogSummary) location() string {
+	if s.Bucket == "" {
+		return s.Key
+	}
+	return "s3://" + s.Bucket + "/" + s.Key
 }
 
 // Auditlog is the auditlog function's handler. For an EventBridge S3 "Object
@@ -90,6 +102,18 @@ func (d *Deps) Auditlog(ctx context.Context, ev events.EventBridgeEvent) (Auditl
 	inv := d.begin(ctx)
 	sum := AuditlogSummary{RunID: inv.ID, Pair: d.Config.Pair}
 	err := inv.auditlog(ctx, ev, &sum)
+	return inv.finishAuditlog(ctx, sum, err)
+}
+
+// AuditlogObject is Auditlog for one delivered object named directly rather
+// than by an event: the CLI's `sync --from-audit-log` runs it over local
+// files (an empty bucket, Objects reading the key as a file name), so an
+// operator gets exactly the function's parsing, dedupe, targeted sync and
+// marking. Errors: as Auditlog's, but for the event.
+func (d *Deps) AuditlogObject(ctx context.Context, bucket, key string) (AuditlogSummary, error) {
+	inv := d.begin(ctx)
+	sum := AuditlogSummary{RunID: inv.ID, Pair: d.Config.Pair, Bucket: bucket, Key: key}
+	err := inv.object(ctx, &sum)
 	return inv.finishAuditlog(ctx, sum, err)
 }
 
@@ -115,6 +139,11 @@ func (inv invocation) auditlog(ctx context.Context, ev events.EventBridgeEvent, 
 		return err
 	}
 	sum.Bucket, sum.Key = obj.Bucket.Name, obj.Object.Key
+	return inv.object(ctx, sum)
+}
+
+// object syncs what the new records of the object sum names ask for.
+func (inv invocation) object(ctx context.Context, sum *AuditlogSummary) error {
 	if inv.foreign(sum.Key) {
 		sum.Outcome = OutcomeForeign
 		return nil
@@ -185,7 +214,7 @@ func (inv invocation) scan(ctx context.Context, sum *AuditlogSummary) ([]pending
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", sum.Bucket, sum.Key, err)
+		return nil, fmt.Errorf("read %s: %w", sum.location(), err)
 	}
 	return recs, nil
 }
@@ -201,7 +230,7 @@ func (inv invocation) open(ctx context.Context, sum *AuditlogSummary) (io.ReadCl
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", sum.Bucket, sum.Key, err)
+		return nil, fmt.Errorf("read %s: %w", sum.location(), err)
 	}
 	return body, nil
 }
@@ -268,6 +297,7 @@ func (inv invocation) syncKeys(ctx, work context.Context, recs []pending, refs [
 	res, err := inv.engineSync(work, opts)
 	if res != nil {
 		sum.Outcome, sum.Actions, sum.Drift, sum.Errors = res.Run.Outcome, t.count(res.Plan), res.Plan.Drift, t.failures(res.Plan)
+		sum.Plan = res.Plan
 	}
 	stopped := res != nil && function.OnlyDeadline(ctx, work, err)
 	switch {
@@ -377,7 +407,7 @@ func (inv invocation) finishAuditlog(ctx context.Context, sum AuditlogSummary, e
 		sum.Error = err.Error()
 		inv.Log.ErrorContext(ctx, "audit-log sync failed", "summary", sum)
 		inv.Emit(ctx, values, sum.Outcome)
-		return sum, fmt.Errorf("audit-log sync of pair %s, run %s, object s3://%s/%s: %w", sum.Pair, sum.RunID, sum.Bucket, sum.Key, err)
+		return sum, fmt.Errorf("audit-log sync of pair %s, run %s, object %s: %w", sum.Pair, sum.RunID, sum.location(), err)
 	}
 	inv.Log.InfoContext(ctx, "audit-log sync finished", "summary", sum)
 	inv.Emit(ctx, values, sum.Outcome)

@@ -41,7 +41,8 @@ type Deps struct {
 	function.Core
 	Source resource.Workspace
 	Target resource.Workspace
-	// Objects reads delivered audit-log objects (auditlog only).
+	// Objects reads delivered audit-log objects (auditlog only; the CLI's
+	// reads local files, AuditlogObject with an empty bucket).
 	Objects ObjectReader
 
 	// SourceWorkspaceID, when set, makes other workspaces' audit logs foreign.

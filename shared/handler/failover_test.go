@@ -24,7 +24,7 @@ import (
 type runbookStack struct {
 	*handlertest.Stack
 	f     *handler.Failover
-	inbox *handlertest.Inbox
+	topic *handlertest.Topic
 	logs  handlertest.Buffer
 }
 
@@ -35,9 +35,9 @@ func newRunbookStack(t *testing.T, env func(map[string]string), edit func(*confi
 	if sum, err := handlertest.Invoke[handler.SyncSummary](t, d.Sync, handlertest.Event(t, "scheduled.json"), "req-sync", time.Minute); err != nil {
 		t.Fatalf("sync: %+v, %v\n%s", sum, err, out.Logs.String())
 	}
-	s.inbox = s.Inbox(t)
+	s.topic = handlertest.NewTopic(t, s.AWS, s.Table+"-notify")
 	vars := s.Env()
-	vars[handler.EnvTopicARN] = s.inbox.TopicARN
+	vars[handler.EnvTopicARN] = s.topic.ARN
 	if env != nil {
 		env(vars)
 	}
@@ -61,10 +61,7 @@ func (s *runbookStack) step(t *testing.T, name string, state json.RawMessage) (j
 }
 
 // notes are the notifications the topic delivered so far.
-func (s *runbookStack) notes(t *testing.T) []string {
-	t.Helper()
-	return s.inbox.Messages(t)
-}
+func (s *runbookStack) notes(t *testing.T) []string { return s.topic.Messages(t) }
 
 // Step by step, as the state machine runs it, the function fails the pair
 // over: the state passes from task to task, the ledger (DynamoDB) ends with

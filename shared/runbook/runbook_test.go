@@ -32,16 +32,14 @@ import (
 // pair is a primary seeded with the sample estate (one job paused), an
 // empty DR, a ledger, and the runbook's deps over them.
 type pair struct {
-	t              *testing.T
-	primary, dr    *emulator.Server
-	primW, drW     *databricks.WorkspaceClient
-	store          ledger.Store
-	cfg            *config.Config
-	deps           *runbook.Deps
-	seed           emulator.SeedReport
-	notified       []string
-	primaryWrites  *writeLog
-	primaryClients resource.Workspace
+	t           *testing.T
+	primary, dr *emulator.Server
+	primW, drW  *databricks.WorkspaceClient
+	store       ledger.Store
+	cfg         *config.Config
+	deps        *runbook.Deps
+	seed        emulator.SeedReport
+	notified    []string
 }
 
 func newPair(t *testing.T) *pair {

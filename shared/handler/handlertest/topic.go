@@ -10,25 +10,25 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// Inbox is an SNS topic of the stack whose messages land, raw, in an SQS
-// queue: what a notification test reads back.
-type Inbox struct {
-	// TopicARN is the topic to give the function (DRSYNC_TOPIC_ARN).
-	TopicARN string
-	queue    string
-	sqs      *sqs.Client
+// Topic is an SNS topic whose notifications land, raw, in an SQS queue a
+// test reads back: what the runbook notifies through.
+type Topic struct {
+	ARN   string
+	queue string
+	cfg   aws.Config
 }
 
-// Inbox creates the stack's topic and its queue in moto.
-func (s *Stack) Inbox(t testing.TB) *Inbox {
+// NewTopic creates the topic name (and its queue, name-inbox) where cfg
+// points, moto.
+func NewTopic(t testing.TB, cfg aws.Config, name string) *Topic {
 	t.Helper()
 	ctx := context.Background()
-	topic, err := sns.NewFromConfig(s.AWS).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(s.Table + "-notify")})
+	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := sqs.NewFromConfig(s.AWS)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(s.Table + "-inbox"),
+	q := sqs.NewFromConfig(cfg)
+	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-inbox"),
 		Attributes: map[string]string{"ReceiveMessageWaitTimeSeconds": "0"}})
 	if err != nil {
 		t.Fatal(err)
@@ -38,18 +38,18 @@ func (s *Stack) Inbox(t testing.TB) *Inbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sns.NewFromConfig(s.AWS).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+	if _, err := sns.NewFromConfig(cfg).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
 		Endpoint: aws.String(attrs.Attributes["QueueArn"]), Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
 		t.Fatal(err)
 	}
-	return &Inbox{TopicARN: *topic.TopicArn, queue: *queue.QueueUrl, sqs: q}
+	return &Topic{ARN: *topic.TopicArn, queue: *queue.QueueUrl, cfg: cfg}
 }
 
-// Messages receives the messages delivered since the last call (at most 10).
-func (i *Inbox) Messages(t testing.TB) []string {
+// Messages are the notifications the topic delivered since the last call.
+func (tp *Topic) Messages(t testing.TB) []string {
 	t.Helper()
-	got, err := i.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-		QueueUrl: aws.String(i.queue), MaxNumberOfMessages: 10})
+	got, err := sqs.NewFromConfig(tp.cfg).ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(tp.queue), MaxNumberOfMessages: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
