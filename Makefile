@@ -132,8 +132,12 @@ $(BOOTSTRAPS): build/%/bootstrap:
 EVENT ?= scheduled.json
 
 .PHONY: e2e
-e2e: tools-moto ## The functions as built for Lambda, under the RIE, against moto and two emulated workspaces
-	DRSYNC_REQUIRE_MOTO=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
+e2e: tools-moto sfn-install ## The functions as built for Lambda, under the RIE, against moto and two emulated workspaces; the runbook's state machine driving the failover function
+	DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
+
+.PHONY: drill
+drill: tools-moto sfn-install ## Failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
+	@DRSYNC_DRILL=1 DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestDrill$$' -v ./functions/
 
 .PHONY: invoke-sync
 invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
@@ -152,7 +156,7 @@ bench-lambda: tools-moto ## Each function's cold start, bootstrap and zip size (
 	} 2>&1 | $(GO) run ./cmd/benchtable
 
 .PHONY: test-infra
-test-infra: ## CDK assertions, cdk-nag, cfn-lint and the baseline template (no -race: the CDK runs in node)
+test-infra: sfn-install ## CDK assertions, cdk-nag, cfn-lint, the baseline template, the runbook definition through asl-validator (no -race: the CDK runs in node)
 	$(GO) test -count=1 ./infra/...
 
 .PHONY: synth

@@ -81,3 +81,18 @@ func (s *pairStack) auditLogStatement() awsiam.PolicyStatement {
 		Resources: jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":s3:::" + a.Bucket + "/" + a.Prefix + "*"),
 	})
 }
+
+// topicStatements allow publishing to the pair's topic, and the data key
+// operations SNS makes with the publisher's rights on the topic's KMS key:
+// GenerateDataKey to encrypt the message, Decrypt (AWS documents both).
+func (s *pairStack) topicStatements() []awsiam.PolicyStatement {
+	return []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PublishOutcome"),
+		Actions:   jsii.Strings("sns:Publish"),
+		Resources: jsii.Strings(*s.alerts.topic.TopicArn()),
+	}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PublishOutcomeKey"),
+		Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources: jsii.Strings(*s.alerts.key.KeyArn()),
+	})}
+}

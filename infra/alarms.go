@@ -20,6 +20,7 @@ import (
 
 // alerting is the pair's alarm topic and every alarm that notifies it.
 type alerting struct {
+	key    awskms.Key
 	topic  awssns.Topic
 	action awscloudwatch.IAlarmAction
 	alarms []awscloudwatch.Alarm
@@ -52,7 +53,7 @@ func newAlerting(scope constructs.Construct, p *pairProps) *alerting {
 	for _, e := range p.AlarmEmails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
 	}
-	return &alerting{topic: topic, action: awscloudwatchactions.NewSnsAction(topic)}
+	return &alerting{key: key, topic: topic, action: awscloudwatchactions.NewSnsAction(topic)}
 }
 
 // cloudWatch is the CloudWatch service principal, which sends alarm actions.

@@ -21,6 +21,8 @@ const (
 	needAuditLog
 	// needReplication: read the bucket pairs' configuration and listings.
 	needReplication
+	// needTopic: publish to the pair's topic (the runbook's outcome).
+	needTopic
 )
 
 // functionSpec is one Lambda function, built from functions/<Name> into
@@ -70,7 +72,7 @@ func functionSpecs(p *pairProps) []functionSpec {
 		MaxEventAge: 6 * time.Hour,
 		Trigger:     objectCreatedTrigger{bucket: p.AuditLog.Bucket, prefix: p.AuditLog.Prefix},
 		Needs:       needLedger | needSecrets | needAuditLog,
-	}, replcheckSpec(p)}
+	}, replcheckSpec(p), failoverSpec(p)}
 }
 
 // maxLambdaTimeout is Lambda's hard limit for one invocation.

@@ -90,6 +90,9 @@ func (s *pairStack) environment(spec functionSpec) *map[string]*string {
 		env[config.EnvSourceSecretARN] = jsii.String(s.props.SourceSecretARN)
 		env[config.EnvTargetSecretARN] = jsii.String(s.props.TargetSecretARN)
 	}
+	if spec.Needs&needTopic != 0 {
+		env[config.EnvTopicARN] = s.alerts.topic.TopicArn()
+	}
 	return &env
 }
 
@@ -114,6 +117,11 @@ func (s *pairStack) functionRole(scope constructs.Construct, spec functionSpec) 
 	}
 	if spec.Needs&needReplication != 0 {
 		for _, st := range s.replicationStatements() {
+			role.AddToPolicy(st)
+		}
+	}
+	if spec.Needs&needTopic != 0 {
+		for _, st := range s.topicStatements() {
 			role.AddToPolicy(st)
 		}
 	}

@@ -24,6 +24,10 @@ func suppression(id, reason string, appliesTo ...string) *cdknag.NagPackSuppress
 const (
 	reasonXRay = "Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords, " +
 		"which support no resource-level permissions: '*' is the only resource IAM accepts for them."
+	reasonRunbookLogs = "Step Functions delivers its logs with the CloudWatch Logs log-delivery actions (CreateLogDelivery and " +
+		"the like), which support no resource-level permissions, and traces with xray:PutTraceSegments and friends, likewise."
+	reasonRunbookInvoke = "The runbook invokes only the failover function; the CDK grants its ARN and ARN:* (its own versions " +
+		"and aliases), and the tasks call the unqualified ARN."
 	reasonAuditLog = "Audit-log object keys are only known when Databricks delivers them; the grant is " +
 		"s3:GetObject alone, limited to the delivery prefix of the one audit-log bucket."
 )
@@ -37,6 +41,13 @@ func suppressFindings(s *pairStack) {
 			sups = append(sups, suppression("AwsSolutions-IAM5", reasonAuditLog, "Resource::"+auditLogResourceFinding(s.props.AuditLog)))
 		}
 		cdknag.NagSuppressions_AddResourceSuppressions(d.role, &sups, jsii.Bool(true))
+	}
+	if s.runbook != nil {
+		sups := []*cdknag.NagPackSuppression{
+			suppression("AwsSolutions-IAM5", reasonRunbookLogs, "Resource::*"),
+			suppression("AwsSolutions-IAM5", reasonRunbookInvoke, "Resource::<"+logicalID(s.failover().fn)+".Arn>:*"),
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(s.runbook.machine.Role(), &sups, jsii.Bool(true))
 	}
 }
 

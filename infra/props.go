@@ -49,9 +49,16 @@ type pairProps struct {
 	LogLevel string `json:"logLevel"`
 	// AlarmEmails are subscribed to the alarm topic (each must confirm).
 	AlarmEmails []string `json:"alarmEmails,omitempty"`
+	// AllowPrimaryRegion lets the stack run in the primary workspace's
+	// region (the sync config's source.region), which the synth refuses
+	// otherwise: an outage of that region would take the runbook and its
+	// ledger down with the primary. For drills in one region.
+	AllowPrimaryRegion bool `json:"allowPrimaryRegion,omitempty"`
 
 	// configPath is SyncConfig resolved against the pairs file's folder.
 	configPath string
+	// cfg is the sync config at configPath once validate has loaded it.
+	cfg *config.Config
 }
 
 // auditLogSource is where Databricks delivers the workspace audit logs.
@@ -137,6 +144,15 @@ func (p *pairProps) applyDefaults(dir string) {
 			p.configPath = filepath.Join(dir, p.configPath)
 		}
 	}
+}
+
+// syncConfig is the pair's sync config as validate loaded it, or the
+// defaults when it has not (or could not: validate reports why).
+func (p *pairProps) syncConfig() *config.Config {
+	if p.cfg != nil {
+		return p.cfg
+	}
+	return config.Default()
 }
 
 // stackName is the CloudFormation stack (and construct) name of the pair.

@@ -80,6 +80,12 @@ func TestPairValidation(t *testing.T) {
 					"secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-XyZabc"},
 			}})
 		}, "target.auth.secret_arn"},
+		{"final sync beyond one invocation", func(p obj, dir string) {
+			p["syncConfig"] = writeSyncConfig(t, dir, obj{"failover": obj{"final_sync_timeout": "14m", "fence_wait": "3m", "max_sync_age": "1h"}})
+		}, "failover.final_sync_timeout (14m0s) + failover.fence_wait (3m0s) + 1m0s must fit Lambda's 15m0s limit"},
+		{"workspace region", func(p obj, dir string) {
+			p["syncConfig"] = writeSyncConfig(t, dir, obj{"source": obj{"host": "https://a.cloud.databricks.com", "region": "Ireland"}})
+		}, `source.region: want a region like eu-west-1, got "Ireland"`},
 		{"invalid sync config", func(p obj, dir string) {
 			p["syncConfig"] = writeSyncConfig(t, dir, obj{"delete_guard": obj{"max_share": 7}})
 		}, "delete_guard.max_share"},
@@ -147,4 +153,69 @@ func writeSyncConfig(t *testing.T, dir string, override obj) string {
 	path := filepath.Join(dir, "sync.json")
 	writeJSON(t, path, cfg)
 	return path
+}
+
+// The runbook and its ledger must outlive the primary's region: a stack
+// there (pinned, or where the CLI deploys an unpinned one) is refused with
+// both regions and the override named, unless the pair allows it.
+func TestStackRefusesThePrimaryRegion(t *testing.T) {
+	const primary, dr = "eu-west-1", "eu-central-1" // the example sync config's source and target
+	for _, c := range []struct {
+		name, pinned, deployRegion string
+		allow, refused             bool
+	}{
+		{"pinned to the primary's region", primary, "", false, true},
+		{"deployed by the CLI into the primary's region", "", primary, false, true},
+		{"pinned to the DR region", dr, primary, false, false},
+		{"deployed by the CLI into the DR region", "", dr, false, false},
+		{"unknown until deploy (the template's rule checks)", "", "", false, false},
+		{"in the primary's region, allowed", primary, "", true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(envDeployRegion, c.deployRegion)
+			p := validPair(t)
+			if c.pinned != "" {
+				p["region"] = c.pinned
+			}
+			if c.allow {
+				p["allowPrimaryRegion"] = true
+			}
+			_, err := loadPairs(writePairs(t, p))
+			if !c.refused {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			for _, want := range []string{"pairs[0].region:", "would run in " + primary, "source.region " + primary, "target.region " + dr, `"allowPrimaryRegion": true`} {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("error %v, want it to contain %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// An unpinned stack's region is known only at deploy time: CloudFormation
+// then refuses the primary's region by the template's rule. A pinned stack
+// (checked at synth) or an allowed pair has no such rule.
+func TestPrimaryRegionRuleAtDeploy(t *testing.T) {
+	rules, _ := exampleStack(t).doc["Rules"].(map[string]any)
+	rule, _ := rules["NotInPrimaryRegion"].(map[string]any)
+	assertions, _ := rule["Assertions"].([]any)
+	if len(assertions) != 1 {
+		t.Fatalf("rules %v: want NotInPrimaryRegion with one assertion", rules)
+	}
+	assertJSON(t, "assertion", assertions[0].(map[string]any)["Assert"],
+		obj{"Fn::Not": []any{obj{"Fn::Equals": []any{ref("AWS::Region"), "eu-west-1"}}}})
+
+	allowed := validPair(t)
+	allowed["allowPrimaryRegion"] = true
+	stacks, err := synthApp(map[string]any{contextPairsFile: writePairs(t, allowed)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules, _ := stacks[0].doc["Rules"].(map[string]any); rules["NotInPrimaryRegion"] != nil {
+		t.Errorf("a pair allowed in the primary's region still has the rule: %v", rules)
+	}
 }

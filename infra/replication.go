@@ -23,12 +23,7 @@ import (
 // defaults (no bucket pairs) when there is none or it does not load, which
 // validate reports on its own.
 func replicationOf(p *pairProps) config.Replication {
-	if p.configPath != "" {
-		if cfg, err := config.Load(p.configPath); err == nil {
-			return cfg.Replication
-		}
-	}
-	return config.Default().Replication
+	return p.syncConfig().Replication
 }
 
 // replicationRate is how often replcheck runs: every RPO, so a breach shows

@@ -22,6 +22,7 @@ type pairStack struct {
 	configFile  string
 	alerts      *alerting
 	functions   []*deployedFunction
+	runbook     *runbookMachine
 }
 
 // newPairStack composes the stack of pair p in scope: ledger, config layer,
@@ -43,8 +44,13 @@ func newPairStack(scope constructs.Construct, p *pairProps, assetRoot string) *p
 	s.addConfigLayer()
 	s.alerts = newAlerting(s.Stack, p)
 	for _, spec := range functionSpecs(p) {
-		s.alerts.addFunctionAlarms(s.addFunction(spec))
+		d := s.addFunction(spec)
+		s.alerts.addFunctionAlarms(d)
+		if spec.Name == failoverName {
+			s.addRunbook(d)
+		}
 	}
+	s.guardPrimaryRegion()
 	s.alerts.addRunAlarms(s.Stack, p)
 	s.addReplicationChecks()
 	s.addDashboard()
@@ -66,6 +72,23 @@ func environment(p *pairProps) *awscdk.Environment {
 		env.Region = jsii.String(p.Region)
 	}
 	return env
+}
+
+// guardPrimaryRegion makes CloudFormation refuse to deploy an
+// environment-agnostic stack into the primary workspace's region, which the
+// synth could not check (checkRegion checks a pinned region, or the CLI's).
+func (s *pairStack) guardPrimaryRegion() {
+	primary := s.props.syncConfig().Source.Region
+	if primary == "" || s.props.Region != "" || s.props.AllowPrimaryRegion {
+		return
+	}
+	awscdk.NewCfnRule(s.Stack, jsii.String("NotInPrimaryRegion"), &awscdk.CfnRuleProps{
+		Assertions: &[]*awscdk.CfnRuleAssertion{{
+			Assert: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(primary))),
+			AssertDescription: jsii.String("drsync " + s.props.Pair + " must not run in " + primary +
+				", the primary workspace's region: deploy it in the DR region, or set allowPrimaryRegion on the pair"),
+		}},
+	})
 }
 
 // addConfigLayer packages the pair's sync config file, and nothing else of
@@ -91,11 +114,29 @@ func (s *pairStack) addOutputs() {
 		awscdk.NewCfnOutput(s.Stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
 	}
 	out("LedgerTableName", s.table.TableName(), "DynamoDB ledger table")
-	out("AlarmTopicArn", s.alerts.topic.TopicArn(), "SNS topic of every alarm")
+	out("AlarmTopicArn", s.alerts.topic.TopicArn(), "SNS topic of every alarm and of the runbook's outcome")
+	out("RunbookStateMachineArn", s.runbook.machine.StateMachineArn(),
+		"failover/failback runbook: start an execution with events/failover-input.json or failback-input.json")
 	for _, d := range s.functions {
 		out(d.spec.Name+"FunctionName", d.fn.FunctionName(), "Lambda function "+d.spec.Name)
 		if d.deadLtrs != nil {
 			out(d.spec.Name+"DeadLetterQueueUrl", d.deadLtrs.QueueUrl(), "dead-letter queue of "+d.spec.Name)
 		}
 	}
+}
+
+// logicalID is the CloudFormation logical id of c's default resource.
+func logicalID(c constructs.IConstruct) string {
+	el := c.Node().DefaultChild().(awscdk.CfnElement)
+	return *awscdk.Stack_Of(c).GetLogicalId(el)
+}
+
+// failover is the failover function (nil before addFunction made it).
+func (s *pairStack) failover() *deployedFunction {
+	for _, d := range s.functions {
+		if d.spec.Name == failoverName {
+			return d
+		}
+	}
+	return nil
 }

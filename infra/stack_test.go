@@ -101,18 +101,22 @@ func TestFunctionEnvironment(t *testing.T) {
 			delete(want, config.EnvSourceSecretARN)
 			delete(want, config.EnvTargetSecretARN)
 		}
+		if d.spec.Name == failoverName {
+			want[config.EnvTopicARN] = ref(logicalID(s.stack.alerts.topic))
+		}
 		env, _ := s.props(t, logicalID(d.fn))["Environment"].(map[string]any)
 		assertJSON(t, d.spec.Name+" environment", env["Variables"], want)
 	}
 }
 
-// Each function keeps its logs in an explicit group with the configured
-// retention (no LogRetention custom resource), kept after stack deletion.
+// Each function, and the runbook's state machine, keeps its logs in an
+// explicit group with the configured retention (no LogRetention custom
+// resource), kept after stack deletion.
 func TestLogGroups(t *testing.T) {
 	s := exampleStack(t)
 	groups := s.ofType("AWS::Logs::LogGroup")
-	if len(groups) != len(s.stack.functions) {
-		t.Errorf("%d log groups, want one per function (%d)", len(groups), len(s.stack.functions))
+	if len(groups) != len(s.stack.functions)+1 {
+		t.Errorf("%d log groups, want one per function (%d) and the runbook's", len(groups), len(s.stack.functions))
 	}
 	for id, g := range groups {
 		props, _ := g["Properties"].(map[string]any)
@@ -127,13 +131,18 @@ func TestLogGroups(t *testing.T) {
 
 // Every DLQ is encrypted, refuses requests without TLS and keeps messages
 // for the 14-day maximum; every asynchronous function and its rule target
-// send to the same DLQ.
+// send to the same DLQ. The failover function, which only the state
+// machine invokes (synchronously), has none.
 func TestDeadLetterQueues(t *testing.T) {
 	s := exampleStack(t)
+	triggered := s.triggered()
 	check(t, "queue count", func() {
-		s.tmpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(s.stack.functions))))
+		s.tmpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(float64(len(triggered))))
 	})
-	for _, d := range s.stack.functions {
+	if fn := s.props(t, logicalID(s.stack.failover().fn)); fn["DeadLetterConfig"] != nil {
+		t.Errorf("the failover function has a DLQ: %v", fn["DeadLetterConfig"])
+	}
+	for _, d := range triggered {
 		q := logicalID(d.deadLtrs)
 		check(t, d.spec.Name+" queue", func() {
 			s.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), exact(obj{
@@ -233,9 +242,9 @@ func TestAlarms(t *testing.T) {
 	s := exampleStack(t)
 	topic := ref(logicalID(s.stack.alerts.topic))
 	alarms := s.ofType("AWS::CloudWatch::Alarm")
-	// Per function errors and DLQ depth, run failed and stale, and the three
-	// replication alarms (TestReplicationAlarms).
-	if want := 2*len(s.stack.functions) + 2 + 3; len(alarms) != want {
+	// Per function errors, per triggered function DLQ depth, run failed and
+	// stale, and the three replication alarms (TestReplicationAlarms).
+	if want := len(s.stack.functions) + len(s.triggered()) + 2 + 3; len(alarms) != want {
 		t.Errorf("%d alarms, want %d", len(alarms), want)
 	}
 	for id, a := range alarms {
@@ -251,6 +260,9 @@ func TestAlarms(t *testing.T) {
 				"Dimensions":         []any{obj{"Name": "FunctionName", "Value": ref(logicalID(d.fn))}},
 			}))
 		})
+		if d.deadLtrs == nil {
+			continue
+		}
 		check(t, d.spec.Name+" DLQ depth alarm", func() {
 			s.tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), like(obj{
 				"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 1,
@@ -301,6 +313,17 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("dashboard does not show alarm %s", id)
 		}
 	}
+}
+
+// triggered are the functions with an asynchronous trigger (and a DLQ).
+func (s *synthesized) triggered() []*deployedFunction {
+	var out []*deployedFunction
+	for _, d := range s.stack.functions {
+		if d.spec.Trigger != nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // alarmLogicalID returns the logical id of the pair-level alarm named id.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -134,11 +135,54 @@ func (p *pairProps) checkSyncConfig(ps *problems) {
 		}
 		return
 	}
+	p.cfg = cfg
 	if cfg.Pair != p.Pair {
 		ps.add("syncConfig", "the file's pair is %q, the pairs file says %q", cfg.Pair, p.Pair)
 	}
 	checkLambdaAuth(ps, "source", p.SourceSecretARN, cfg.Source.Auth)
 	checkLambdaAuth(ps, "target", p.TargetSecretARN, cfg.Target.Auth)
+	checkFailoverTiming(ps, cfg.Failover)
+	for _, ep := range []struct{ side, region string }{{"source", cfg.Source.Region}, {"target", cfg.Target.Region}} {
+		if ep.region != "" && !region.MatchString(ep.region) {
+			ps.add("syncConfig", "%s.region: want a region like eu-west-1, got %q", ep.side, ep.region)
+		}
+	}
+	p.checkRegion(ps, cfg)
+}
+
+// checkFailoverTiming refuses runbook bounds that no Lambda invocation can
+// hold: the final sync step waits up to fence_wait for running syncs, then
+// syncs up to final_sync_timeout, in one invocation.
+func checkFailoverTiming(ps *problems, f config.Failover) {
+	if t := failoverTimeout(f); t > maxLambdaTimeout {
+		ps.add("syncConfig", "failover.final_sync_timeout (%s) + failover.fence_wait (%s) + %s must fit Lambda's %s limit, got %s",
+			f.FinalSyncTimeout.Duration, f.FenceWait.Duration, failoverMargin, maxLambdaTimeout, t)
+	}
+}
+
+// envDeployRegion is the region the CDK CLI deploys an environment-agnostic
+// stack to (the credentials' region); it sets it for the app.
+const envDeployRegion = "CDK_DEFAULT_REGION"
+
+// checkRegion refuses a stack in the primary workspace's region: the runbook
+// and the ledger must survive the outage they are there for. The stack's
+// region is the pinned one, else the one the CLI deploys to; an unknown one
+// is checked at deploy time (primaryRegionRule).
+func (p *pairProps) checkRegion(ps *problems, cfg *config.Config) {
+	primary, stack := cfg.Source.Region, p.Region
+	if stack == "" {
+		stack = os.Getenv(envDeployRegion)
+	}
+	if primary == "" || stack != primary || p.AllowPrimaryRegion {
+		return
+	}
+	dr := "the DR workspace's region"
+	if cfg.Target.Region != "" {
+		dr += " (target.region " + cfg.Target.Region + ")"
+	}
+	ps.add("region", "the stack would run in %s, the primary workspace's region (the sync config's source.region %s): "+
+		"an outage there takes the failover runbook and its ledger down with the primary. Deploy it in %s, "+
+		`or set "allowPrimaryRegion": true on this pair to accept that`, stack, primary, dr)
 }
 
 // checkLambdaAuth refuses an auth block the functions cannot use: they get no

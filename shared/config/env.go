@@ -31,4 +31,7 @@ const (
 	// EnvSourceWorkspaceID optionally names the source workspace's id, so the
 	// audit-log function ignores deliveries of other workspaces.
 	EnvSourceWorkspaceID = "DRSYNC_SOURCE_WORKSPACE_ID"
+	// EnvTopicARN is the SNS topic the failover function notifies the
+	// runbook's outcome to.
+	EnvTopicARN = "DRSYNC_TOPIC_ARN"
 )

@@ -11,6 +11,9 @@ import (
 	"net"
 	"net/url"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/databricks/databricks-sdk-go/apierr"
 
 	"github.com/drsync/drsync/shared/ledger"
@@ -89,12 +92,34 @@ func Of(err error) Class {
 		}
 		return Terminal
 	}
+	if c, ok := ofAWS(err); ok {
+		return c
+	}
 	var ue *url.Error
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) {
 		return Transient
 	}
 	return Terminal
+}
+
+// ofAWS classifies an AWS SDK error whose retries ran out (the ledger's
+// DynamoDB, SNS, Secrets Manager): a throttling code (DynamoDB's
+// ProvisionedThroughputExceededException, ThrottlingException, ...) is
+// Throttled, any other 5xx answer Transient; ok is false for an error that
+// carries no AWS answer.
+func ofAWS(err error) (c Class, ok bool) {
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
+		return Throttled, true
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		if re.HTTPStatusCode() >= 500 {
+			return Transient, true
+		}
+		return Terminal, true
+	}
+	return Terminal, false
 }
 
 // Retryable reports whether a bounded retry within the run may help.

@@ -15,8 +15,9 @@ import (
 )
 
 // EnvTopicARN names the SNS topic the failover function notifies; unset,
-// it notifies nobody (the state machine's failure alarm still does).
-const EnvTopicARN = "DRSYNC_TOPIC_ARN"
+// it notifies nobody (the state machine's failure rule still does). The name
+// is config's, which the stack sets.
+const EnvTopicARN = config.EnvTopicARN
 
 // FailoverEvent is what a Task state of the runbook's state machine sends:
 // the step to run, the execution's name, and the state the previous step

@@ -210,3 +210,22 @@ func TestSyncFollowsThePairsDirection(t *testing.T) {
 		t.Errorf("the primary has %d jobs made-in-dr (%v), want 1", len(back), err)
 	}
 }
+
+// The sample Task event (events/failover-step.json) is one the function
+// takes: Readiness of a failover, run under the execution's name, answering
+// the state the next Task gets.
+func TestFailoverFunctionTakesTheSampleStepEvent(t *testing.T) {
+	t.Parallel()
+	s := newRunbookStack(t, nil, nil)
+	var ev handler.FailoverEvent
+	if err := json.Unmarshal(handlertest.Event(t, "failover-step.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	st, err := handlertest.Invoke[runbook.State](t, s.f.Handle, handlertest.Event(t, "failover-step.json"), "req-sample", time.Minute)
+	if err != nil {
+		t.Fatalf("the sample step event: %v\n%s", err, s.logs.String())
+	}
+	if st.Execution != ev.Execution || st.Ready == nil || !st.Ready.Ready || len(st.Steps) != 1 || st.Steps[0].Name != runbook.StepReadiness {
+		t.Errorf("state %+v: want readiness done (ready) under execution %s", st, ev.Execution)
+	}
+}

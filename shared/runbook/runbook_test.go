@@ -121,33 +121,7 @@ func (p *pair) sync(reverse bool) *engine.Result {
 // pauses maps each job of w to its pause statuses.
 func (p *pair) pauses(w *databricks.WorkspaceClient) map[string]string {
 	p.t.Helper()
-	all, err := w.Jobs.ListAll(context.Background(), jobs.ListJobsRequest{ExpandTasks: true})
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, j := range all {
-		s := j.Settings
-		var parts []string
-		if s.Schedule != nil {
-			parts = append(parts, "schedule="+string(s.Schedule.PauseStatus))
-		}
-		if s.Trigger != nil {
-			parts = append(parts, "trigger="+string(orUnpaused(s.Trigger.PauseStatus)))
-		}
-		if s.Continuous != nil {
-			parts = append(parts, "continuous="+string(orUnpaused(s.Continuous.PauseStatus)))
-		}
-		out[s.Name] = strings.Join(parts, ",")
-	}
-	return out
-}
-
-func orUnpaused(s jobs.PauseStatus) jobs.PauseStatus {
-	if s == "" {
-		return jobs.PauseStatusUnpaused
-	}
-	return s
+	return emutest.JobPauses(p.t, w)
 }
 
 func (p *pair) run(in runbook.Input) (*runbook.State, error) {

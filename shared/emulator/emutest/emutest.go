@@ -3,10 +3,13 @@
 package emutest
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/config"
+	"github.com/databricks/databricks-sdk-go/service/jobs"
 
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/emulator"
@@ -68,6 +71,41 @@ func Workspace(t testing.TB, srv *emulator.Server, side string) resource.Workspa
 		t.Fatalf("workspace client: %v", err)
 	}
 	return resource.Workspace{Side: side, API: c}
+}
+
+// JobPauses maps each job of w, by name, to its pause statuses
+// ("schedule=PAUSED,trigger=UNPAUSED"; a trigger or continuous run without
+// one is UNPAUSED, as the service runs it): what warm DR changes and a
+// failover must restore exactly.
+func JobPauses(t testing.TB, w *databricks.WorkspaceClient) map[string]string {
+	t.Helper()
+	all, err := w.Jobs.ListAll(context.Background(), jobs.ListJobsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, j := range all {
+		s := j.Settings
+		var parts []string
+		if s.Schedule != nil {
+			parts = append(parts, "schedule="+string(s.Schedule.PauseStatus))
+		}
+		if s.Trigger != nil {
+			parts = append(parts, "trigger="+string(orUnpaused(s.Trigger.PauseStatus)))
+		}
+		if s.Continuous != nil {
+			parts = append(parts, "continuous="+string(orUnpaused(s.Continuous.PauseStatus)))
+		}
+		out[s.Name] = strings.Join(parts, ",")
+	}
+	return out
+}
+
+func orUnpaused(s jobs.PauseStatus) jobs.PauseStatus {
+	if s == "" {
+		return jobs.PauseStatusUnpaused
+	}
+	return s
 }
 
 type noLoader struct{}
