@@ -60,7 +60,7 @@ func TestCLIUsesThePairsDynamoLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := store.SetActive(t.Context(), "e2e", "dr", 0); err != nil {
+	if _, err := store.SetActive(t.Context(), "e2e", "dr", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	p.tgt.ResetRequests()

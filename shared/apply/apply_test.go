@@ -157,7 +157,7 @@ func TestCancelledRunStops(t *testing.T) {
 func TestFencedRunStops(t *testing.T) {
 	store := newStore(t)
 	ctx := context.Background()
-	if _, err := store.SetActive(ctx, "p", "dr", 0); err != nil {
+	if _, err := store.SetActive(ctx, "p", "dr", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{Actions: []plan.Action{create("a")}}

@@ -121,8 +121,12 @@ type PairState struct {
 	LeaseExpiry time.Time
 	// StopBy names who asked every run to stop (a failover runbook): while it
 	// is set, only StopBy may take or renew the lease.
-	StopBy  string
-	Version int64
+	StopBy string
+	// SwitchID names the switch that set the active side and epoch (the
+	// runbook's execution), so that the switch, retried after it committed,
+	// finds itself done rather than fenced.
+	SwitchID string
+	Version  int64
 }
 
 // ReplicationResult is the latest replication check of one bucket pair
@@ -207,9 +211,12 @@ type Store interface {
 	// holding the lease stops at its next renewal and the lease falls free
 	// for by. SetActive clears it.
 	RequestStop(ctx context.Context, pair, by string) (PairState, error)
-	// SetActive switches the active side, increments the epoch and clears
-	// StopBy if the current epoch equals expectEpoch. Errors: ErrConflict.
-	SetActive(ctx context.Context, pair, side string, expectEpoch int64) (PairState, error)
+	// SetActive switches the active side, increments the epoch, records
+	// switchID and clears StopBy if the current epoch equals expectEpoch. A
+	// switch already made under the same non-empty switchID (a retry after
+	// the first attempt committed) returns the state it made. Errors:
+	// ErrConflict.
+	SetActive(ctx context.Context, pair, side string, expectEpoch int64, switchID string) (PairState, error)
 
 	// PutReplicationResult stores r as its bucket pair's latest result,
 	// unless the stored one was checked later (then it does nothing).

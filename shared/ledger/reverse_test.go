@@ -40,7 +40,7 @@ func TestReverseRecordsApart(t *testing.T) {
 	if f, _ := s.Get(ctx, "p", "notebook", "/Shared/a"); f.TargetHash != "" {
 		t.Errorf("the forward record changed: %+v", f)
 	}
-	if _, err := s.SetActive(ctx, "p", "dr", 0); err != nil {
+	if _, err := s.SetActive(ctx, "p", "dr", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rev.Put(ctx, "p", got, ledger.Fence{Epoch: 0}); err == nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/ledger"
 )
 
@@ -69,7 +70,12 @@ func (d *Deps) readiness(ctx context.Context, st *State) (*Readiness, error) {
 	if state.ActiveSide != r.before {
 		rep.reason("the active side is %s: a %s starts from %s", state.ActiveSide, st.Direction, r.before)
 	}
-	if err := d.answers(ctx, r.to); err != nil {
+	err = d.answers(ctx, r.to)
+	if failure.Of(err) == failure.Throttled {
+		// A standby that sheds load answers; the state machine retries.
+		return nil, fmt.Errorf("ask the standby who it is: %w", err)
+	}
+	if err != nil {
 		rep.Standby = err.Error()
 		rep.reason("the standby does not answer: %v", err)
 	}

@@ -439,3 +439,57 @@ func TestReadinessReport(t *testing.T) {
 		t.Errorf("readiness changed the pair: %+v", state)
 	}
 }
+
+// A Fence retried by the state machine after its switch committed (the
+// answer lost) finds the switch done, not fenced; a second failover from
+// the same epoch is fenced.
+func TestFenceRetriedAfterItCommitted(t *testing.T) {
+	p := newPair(t)
+	p.sync(false)
+	ctx := context.Background()
+	st, err := p.deps.Begin(runbook.Input{Direction: runbook.Failover}, "exec-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range runbook.Steps[:slices.Index(runbook.Steps, runbook.StepFence)] {
+		st.Step = name
+		if err := p.deps.Step(ctx, st); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	before, _ := json.Marshal(st) // what the state machine retries with
+	st.Step = runbook.StepFence
+	if err := p.deps.Step(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	var retried runbook.State
+	_ = json.Unmarshal(before, &retried)
+	retried.Step = runbook.StepFence
+	if err := p.deps.Step(ctx, &retried); err != nil || retried.Epoch != 1 {
+		t.Fatalf("the Fence retried after it committed: %v, epoch %d; want it done at epoch 1", err, retried.Epoch)
+	}
+	other, _ := p.deps.Begin(runbook.Input{Direction: runbook.Failover, Force: true}, "exec-2")
+	other.Step, other.Epoch = runbook.StepFence, 0
+	var fe *runbook.FencedError
+	if err := p.deps.Step(ctx, other); !errors.As(err, &fe) {
+		t.Errorf("another failover's Fence from epoch 0: %v, want FencedError", err)
+	}
+}
+
+// A standby that throttles the readiness probe is busy, not down: the
+// Readiness step fails with ThrottledError, which the state machine
+// retries, instead of calling the standby not ready.
+func TestReadinessRetriesAThrottledStandby(t *testing.T) {
+	p := newPair(t)
+	p.sync(false)
+	p.dr.InjectFault(emulator.Fault{Endpoint: "GET /api/2.0/preview/scim/v2/Me", Kind: emulator.Throttle})
+	st, err := p.deps.Begin(runbook.Input{Direction: runbook.Failover}, "exec-throttled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Step = runbook.StepReadiness
+	var te *runbook.ThrottledError
+	if err := p.deps.Step(context.Background(), st); !errors.As(err, &te) {
+		t.Errorf("readiness of a throttling standby: %v, want ThrottledError", err)
+	}
+}

@@ -129,7 +129,7 @@ func (d *Deps) stepFence(ctx context.Context, st *State, rep *StepReport) error 
 			d.logger().WarnContext(ctx, "release the runbook's lease", "error", err.Error())
 		}
 	}()
-	now, err := d.Store.SetActive(ctx, d.Config.Pair, r.after, st.Epoch)
+	now, err := d.Store.SetActive(ctx, d.Config.Pair, r.after, st.Epoch, st.Execution)
 	if errors.Is(err, ledger.ErrConflict) {
 		return &FencedError{Msg: fmt.Sprintf("the pair is at epoch %d, not %d: another switch happened", now.Epoch, st.Epoch)}
 	}

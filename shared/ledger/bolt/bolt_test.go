@@ -46,7 +46,7 @@ func TestDataSurvivesReopen(t *testing.T) {
 	if _, err := s.MarkProcessed(ctx, "p", "obj-1", time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	state, err := s.SetActive(ctx, "p", "dr", 0)
+	state, err := s.SetActive(ctx, "p", "dr", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

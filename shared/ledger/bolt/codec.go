@@ -51,6 +51,7 @@ type stateDoc struct {
 	LeaseHolder string `json:"lease_holder,omitempty"`
 	LeaseExpiry int64  `json:"lease_expiry,omitempty"`
 	StopBy      string `json:"stop_by,omitempty"`
+	SwitchID    string `json:"switch_id,omitempty"`
 	Version     int64  `json:"version"`
 }
 
@@ -127,7 +128,7 @@ func encodeState(s ledger.PairState) stateDoc {
 	return stateDoc{
 		ActiveSide: s.ActiveSide, Epoch: s.Epoch,
 		LeaseHolder: s.LeaseHolder, LeaseExpiry: ledger.Millis(s.LeaseExpiry),
-		StopBy: s.StopBy, Version: s.Version,
+		StopBy: s.StopBy, SwitchID: s.SwitchID, Version: s.Version,
 	}
 }
 
@@ -135,6 +136,6 @@ func (d stateDoc) state() ledger.PairState {
 	return ledger.PairState{
 		ActiveSide: d.ActiveSide, Epoch: d.Epoch,
 		LeaseHolder: d.LeaseHolder, LeaseExpiry: ledger.FromMillis(d.LeaseExpiry),
-		StopBy: d.StopBy, Version: d.Version,
+		StopBy: d.StopBy, SwitchID: d.SwitchID, Version: d.Version,
 	}
 }

@@ -31,7 +31,7 @@ func sampleLedger(t *testing.T, n int) []byte {
 		if err := s.putRun(tx, "p", ledger.Run{ID: "run-1", Started: time.Now()}, time.Hour); err != nil {
 			return err
 		}
-		_, err := setActive(tx, "p", "primary", 0)
+		_, err := setActive(tx, "p", "primary", 0, "")
 		return err
 	})
 	if err != nil {

@@ -138,9 +138,9 @@ func (s *Store) RequestStop(ctx context.Context, pair, by string) (ledger.PairSt
 }
 
 // SetActive switches the active side and increments the epoch if the current
-// epoch equals expectEpoch. Errors: ledger.ErrConflict, with the current state
-// returned.
-func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch int64) (ledger.PairState, error) {
+// epoch equals expectEpoch (or the switch switchID already did). Errors:
+// ledger.ErrConflict, with the current state returned.
+func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch int64, switchID string) (ledger.PairState, error) {
 	var st ledger.PairState
 	err := ledger.CheckPair(pair)
 	if err == nil && side == "" {
@@ -149,7 +149,7 @@ func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch in
 	if err == nil {
 		err = s.update(ctx, func(tx *bbolt.Tx) error {
 			var err error
-			st, err = setActive(tx, pair, side, expectEpoch)
+			st, err = setActive(tx, pair, side, expectEpoch, switchID)
 			return err
 		})
 	}
@@ -160,15 +160,18 @@ func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch in
 }
 
 // setActive is SetActive inside the write transaction.
-func setActive(tx *bbolt.Tx, pair, side string, expectEpoch int64) (ledger.PairState, error) {
+func setActive(tx *bbolt.Tx, pair, side string, expectEpoch int64, switchID string) (ledger.PairState, error) {
 	st, err := readState(readPair(tx, pair))
 	if err != nil {
 		return ledger.PairState{}, err
 	}
+	if switchID != "" && st.SwitchID == switchID && st.Epoch == expectEpoch+1 && st.ActiveSide == side {
+		return st, nil // this switch, retried after it committed
+	}
 	if st.Epoch != expectEpoch {
 		return st, fmt.Errorf("%w: pair at epoch %d, switch expects %d", ledger.ErrConflict, st.Epoch, expectEpoch)
 	}
-	st.ActiveSide, st.StopBy = side, ""
+	st.ActiveSide, st.StopBy, st.SwitchID = side, "", switchID
 	st.Epoch++
 	return writeState(tx, pair, st)
 }

@@ -96,7 +96,7 @@ func TestStaleEpochRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetActive(ctx, "p", "dr", st.Epoch); err != nil {
+		if _, err := s.SetActive(ctx, "p", "dr", st.Epoch, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -119,11 +119,11 @@ func TestLostResponseIsNotAConflict(t *testing.T) {
 	}
 
 	lose("UpdateItem")
-	st, err := s.SetActive(ctx, "p", "dr", 0)
+	st, err := s.SetActive(ctx, "p", "dr", 0, "")
 	if err != nil || st.Epoch != 1 || st.ActiveSide != "dr" {
 		t.Errorf("SetActive with a lost response = %+v, %v; want dr at epoch 1", st, err)
 	}
-	if _, err := s.SetActive(ctx, "p", "primary", 0); !errors.Is(err, ledger.ErrConflict) {
+	if _, err := s.SetActive(ctx, "p", "primary", 0, ""); !errors.Is(err, ledger.ErrConflict) {
 		t.Errorf("a second SetActive from epoch 0 = %v, want ErrConflict", err)
 	}
 	if got := p.Calls("TransactWriteItems") + p.Calls("PutItem") + p.Calls("UpdateItem"); got != 10 {

@@ -323,7 +323,7 @@ func decodeState(it item) (ledger.PairState, error) {
 	st := ledger.PairState{
 		ActiveSide: d.s(attrActiveSide), Epoch: d.n(attrEpoch),
 		LeaseHolder: d.s(attrLeaseHolder), LeaseExpiry: ledger.FromMillis(d.n(attrLeaseExpiry)),
-		StopBy: d.s(attrStopBy), Version: d.n(attrVersion),
+		StopBy: d.s(attrStopBy), SwitchID: d.s(attrSwitchID), Version: d.n(attrVersion),
 	}
 	if d.err != nil {
 		return ledger.PairState{}, fmt.Errorf("decode pair state: %w", d.err)

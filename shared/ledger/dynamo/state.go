@@ -158,17 +158,18 @@ func (s *Store) releaseLease(ctx context.Context, pair, holder string) error {
 }
 
 // SetActive switches the active side and increments the epoch if the current
-// epoch equals expectEpoch, in one conditional update. Errors:
-// ledger.ErrConflict, with the current state returned.
-func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch int64) (ledger.PairState, error) {
-	st, err := s.setActive(ctx, pair, side, expectEpoch)
+// epoch equals expectEpoch (or the switch switchID already did), in one
+// conditional update. Errors: ledger.ErrConflict, with the current state
+// returned.
+func (s *Store) SetActive(ctx context.Context, pair, side string, expectEpoch int64, switchID string) (ledger.PairState, error) {
+	st, err := s.setActive(ctx, pair, side, expectEpoch, switchID)
 	if err != nil {
 		return st, fmt.Errorf("ledger set active %s to %s: %w", pair, side, err)
 	}
 	return st, nil
 }
 
-func (s *Store) setActive(ctx context.Context, pair, side string, expectEpoch int64) (ledger.PairState, error) {
+func (s *Store) setActive(ctx context.Context, pair, side string, expectEpoch int64, switchID string) (ledger.PairState, error) {
 	if err := ledger.CheckPair(pair); err != nil {
 		return ledger.PairState{}, err
 	}
@@ -183,8 +184,12 @@ func (s *Store) setActive(ctx context.Context, pair, side string, expectEpoch in
 		cond = "attribute_not_exists(#e) OR #e = :expect"
 	}
 	// The epoch is SET to expect+1, not incremented, and the switch id lets a
-	// resent request (the SDK retrying after a lost response) find its own
-	// switch: a failover that happened must not report that it lost.
+	// resent request (the SDK retrying after a lost response, or the caller
+	// retrying with its switchID) find its own switch: a failover that
+	// happened must not report that it lost.
+	if switchID == "" {
+		switchID = newID()
+	}
 	st, lost, err := s.updateState(ctx, pair, dynamodb.UpdateItemInput{
 		UpdateExpression:    aws.String("SET #side = :side, #e = :next, #sid = :sid REMOVE #stop ADD #v :one"),
 		ConditionExpression: aws.String(cond + " OR #sid = :sid"),
@@ -193,7 +198,7 @@ func (s *Store) setActive(ctx context.Context, pair, side string, expectEpoch in
 		},
 		ExpressionAttributeValues: item{
 			":side": str(side), ":expect": num(expectEpoch), ":next": num(expectEpoch + 1),
-			":sid": str(newID()), ":one": num(1),
+			":sid": str(switchID), ":one": num(1),
 		},
 	})
 	if err == nil && lost {

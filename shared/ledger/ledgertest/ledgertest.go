@@ -78,6 +78,7 @@ var subtests = []subtest{
 	{"ReleaseLease", testReleaseLease},
 	// Failover switches sides exactly once per epoch.
 	{"SetActive", testSetActive},
+	{"SetActiveRetried", testSetActiveRetried},
 	// The races: each check above must hold under real concurrency, which a store
 	// that checks in one step and writes in another passes in sequence but fails here.
 	// Two overlapping runs (schedule + CLI): exactly one gets the lease.

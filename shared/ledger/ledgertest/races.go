@@ -108,7 +108,7 @@ func testRaceMarkProcessed(t *testing.T, s ledger.Store, _ *Clock) {
 
 func testRaceSetActive(t *testing.T, s ledger.Store, _ *Clock) {
 	errs := race(func(int) error {
-		_, err := s.SetActive(t.Context(), pairA, "dr", 0)
+		_, err := s.SetActive(t.Context(), pairA, "dr", 0, "")
 		return err
 	})
 	oneWinner(t, "SetActive", errs, ledger.ErrConflict)
@@ -140,7 +140,7 @@ func testContextCancelled(t *testing.T, s ledger.Store, c *Clock) {
 		},
 		"ReleaseLease": func() error { return s.ReleaseLease(ctx, pairA, "run-a") },
 		"SetActive": func() error {
-			_, err := s.SetActive(ctx, pairA, "dr", 0)
+			_, err := s.SetActive(ctx, pairA, "dr", 0, "")
 			return err
 		},
 	}

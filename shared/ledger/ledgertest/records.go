@@ -228,7 +228,7 @@ func testFencing(t *testing.T, s ledger.Store, _ *Clock) {
 	ctx := t.Context()
 	old := mustPut(t, s, pairA, rec("job", "1"))
 	mustPut(t, s, pairB, rec("job", "1"))
-	if _, err := s.SetActive(ctx, pairA, "dr", 0); err != nil {
+	if _, err := s.SetActive(ctx, pairA, "dr", 0, ""); err != nil {
 		t.Fatalf("SetActive: %v", err)
 	}
 

@@ -101,26 +101,51 @@ func testReleaseLease(t *testing.T, s ledger.Store, c *Clock) {
 func testSetActive(t *testing.T, s ledger.Store, _ *Clock) {
 	ctx := t.Context()
 	before := mustState(t, s, pairA)
-	_, err := s.SetActive(ctx, pairA, "dr", 1)
+	_, err := s.SetActive(ctx, pairA, "dr", 1, "")
 	wantErr(t, "SetActive expecting epoch 1 at epoch 0", err, ledger.ErrConflict)
 	if got := mustState(t, s, pairA); showState(got) != showState(before) {
 		t.Errorf("State after refused SetActive = %s, want %s", showState(got), showState(before))
 	}
 
-	dr, err := s.SetActive(ctx, pairA, "dr", 0)
+	dr, err := s.SetActive(ctx, pairA, "dr", 0, "")
 	if err != nil || dr.ActiveSide != "dr" || dr.Epoch != 1 {
 		t.Fatalf("SetActive(dr, 0) = %s, %v; want dr at epoch 1", showState(dr), err)
 	}
 	wantNewerState(t, "failover", before, dr)
-	_, err = s.SetActive(ctx, pairA, "primary", 0)
+	_, err = s.SetActive(ctx, pairA, "primary", 0, "")
 	wantErr(t, "a second failover from epoch 0", err, ledger.ErrConflict)
 
-	back, err := s.SetActive(ctx, pairA, "primary", 1)
+	back, err := s.SetActive(ctx, pairA, "primary", 1, "")
 	if err != nil || back.ActiveSide != "primary" || back.Epoch != 2 {
 		t.Fatalf("SetActive(primary, 1) = %s, %v; want primary at epoch 2", showState(back), err)
 	}
 	if got := mustState(t, s, pairB); got.Epoch != 0 || got.ActiveSide != "primary" {
 		t.Errorf("other pair's state = %s, want untouched", showState(got))
+	}
+}
+
+// testSetActiveRetried: a switch retried under its id after it committed
+// (its answer lost) finds itself done; another switch from the same epoch,
+// or the same id once the pair has moved on, is a conflict.
+func testSetActiveRetried(t *testing.T, s ledger.Store, _ *Clock) {
+	ctx := t.Context()
+	first, err := s.SetActive(ctx, pairA, "dr", 0, "failover-1")
+	if err != nil || first.SwitchID != "failover-1" {
+		t.Fatalf("SetActive(dr, 0, failover-1) = %s, %v", showState(first), err)
+	}
+	again, err := s.SetActive(ctx, pairA, "dr", 0, "failover-1")
+	if err != nil || again.Epoch != 1 || again.ActiveSide != "dr" {
+		t.Errorf("the same switch retried = %s, %v; want it done at epoch 1", showState(again), err)
+	}
+	_, err = s.SetActive(ctx, pairA, "dr", 0, "failover-2")
+	wantErr(t, "another switch from epoch 0", err, ledger.ErrConflict)
+	if _, err := s.SetActive(ctx, pairA, "primary", 1, "failback-1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SetActive(ctx, pairA, "dr", 0, "failover-1")
+	wantErr(t, "the first switch retried after a failback", err, ledger.ErrConflict)
+	if got := mustState(t, s, pairA); got.Epoch != 2 || got.ActiveSide != "primary" {
+		t.Errorf("state = %s, want primary at epoch 2", showState(got))
 	}
 }
 
@@ -149,7 +174,7 @@ func testStopRequest(t *testing.T, s ledger.Store, c *Clock) {
 	if _, err := s.AcquireLease(ctx, pairA, "runbook", time.Minute, now); err != nil {
 		t.Fatalf("the runbook could not take the free lease: %v", err)
 	}
-	if st, err := s.SetActive(ctx, pairA, "dr", 0); err != nil || st.StopBy != "" {
+	if st, err := s.SetActive(ctx, pairA, "dr", 0, ""); err != nil || st.StopBy != "" {
 		t.Errorf("SetActive = %+v, %v; want StopBy cleared", st, err)
 	}
 	if _, err := s.RequestStop(ctx, pairB, "runbook"); err != nil {
