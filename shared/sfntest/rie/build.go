@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
+
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // rieTool is the RIE's name as a tool of go.mod.
@@ -20,7 +21,7 @@ const rieTool = "aws-lambda-rie"
 // the test's package folder) for this machine as Lambda builds drsync's
 // functions (static, -tags lambda.norpc, stripped) and returns the
 // bootstrap's path, in a folder removed when t ends.
-func Build(t testing.TB, pkg string) string {
+func Build(t fixture.T, pkg string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
 	ctx, cancel := context.WithTimeout(t.Context(), buildTimeout)
@@ -43,7 +44,7 @@ var (
 // rieBinary returns the RIE's path: `go tool -n` builds the tool into the
 // build cache on first use and prints where it is, so nothing is left to
 // remove afterwards.
-func rieBinary(t testing.TB) string {
+func rieBinary(t fixture.T) string {
 	t.Helper()
 	rieOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)

@@ -16,9 +16,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"testing"
 	"time"
 
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/sfntest/internal/tail"
 )
 
@@ -57,7 +57,7 @@ type Function struct {
 
 // Start runs bootstrap under its own RIE and stops both (the whole process
 // group) when t ends; it fails t when the RIE does not listen.
-func Start(t testing.TB, bootstrap string, opts Options) *Function {
+func Start(t fixture.T, bootstrap string, opts Options) *Function {
 	t.Helper()
 	if opts.Name == "" {
 		opts.Name = "function"
@@ -77,7 +77,7 @@ func Start(t testing.TB, bootstrap string, opts Options) *Function {
 
 // launch starts one RIE on fresh ports and its serializing front, both
 // stopped when t ends.
-func launch(t testing.TB, rie, bootstrap string, opts Options) (*Function, error) {
+func launch(t fixture.T, rie, bootstrap string, opts Options) (*Function, error) {
 	api, err := freeAddr()
 	if err != nil {
 		return nil, err
