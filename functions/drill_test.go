@@ -17,6 +17,7 @@ import (
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/emulator/emutest"
 	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/localstack"
 	"github.com/drsync/drsync/shared/runbook"
 	"github.com/drsync/drsync/shared/sfntest"
 )
@@ -43,7 +44,7 @@ func TestDrill(t *testing.T) {
 		t.Skipf("set %s=1 (make drill)", envDrill)
 	}
 	awstest.Start(t)
-	d := &drill{t: t, out: os.Stdout, r: newRunbookStack(t, sfntest.Start(t), runbookOptions{})}
+	d := &drill{t: t, out: os.Stdout, r: localstack.NewRunbook(t, sfntest.Start(t), localstack.RunbookOptions{})}
 	d.printf("drsync drill: pair %s, primary %s, DR %s, ledger table %s in moto (%s)\n",
 		handlertest.Pair, d.r.Source.URL(), d.r.Target.URL(), d.r.Table, awstest.Region)
 	d.pausePrimaryJob(pausedJob)
@@ -62,7 +63,7 @@ func TestDrill(t *testing.T) {
 	d.workInDR()
 	d.readiness("Before the failback", runbook.Failback)
 	back := d.run("FAILBACK", "failback-input.json")
-	resumed := d.r.sync(t, "scheduled.json")
+	resumed := d.r.Sync(t, "scheduled.json")
 	d.printf("\nThe scheduled sync runs forward again: %d created, %d updated, %d deleted (outcome %s).\n",
 		resumed.Actions.Create, resumed.Actions.Update, resumed.Actions.Delete, resumed.Outcome)
 	d.readiness("After the drill", runbook.Failover)
@@ -73,7 +74,7 @@ func TestDrill(t *testing.T) {
 type drill struct {
 	t   *testing.T
 	out io.Writer
-	r   *runbookStack
+	r   *localstack.Runbook
 }
 
 // ran is one direction of the drill.
@@ -96,9 +97,9 @@ func (d *drill) readiness(title, direction string) {
 	d.t.Helper()
 	ev, _ := json.Marshal(map[string]any{"step": runbook.StepReadiness, "execution": "drill-readiness",
 		"state": runbook.Input{Direction: direction, Force: true}})
-	body, ferr := d.r.fn.invoke(d.t, ev)
+	body, ferr := d.r.Failover.Invoke(d.t, ev)
 	if ferr != nil {
-		d.t.Fatalf("readiness: %v\n%s", ferr, d.r.fn.tail())
+		d.t.Fatalf("readiness: %v\n%s", ferr, d.r.Failover.Tail())
 	}
 	var st runbook.State
 	if err := json.Unmarshal(body, &st); err != nil || st.Ready == nil {
@@ -114,12 +115,12 @@ func (d *drill) readiness(title, direction string) {
 func (d *drill) run(title, input string) ran {
 	d.t.Helper()
 	begin := time.Now()
-	ex, name := d.r.execute(d.t, input)
+	ex, name := d.r.Execute(d.t, input)
 	wall := time.Since(begin)
 	if ex.Status != sfntest.Succeeded {
-		d.t.Fatalf("%s %s: %s %s %s\n%s", title, name, ex.Status, ex.Error, ex.Cause, d.r.fn.tail())
+		d.t.Fatalf("%s %s: %s %s %s\n%s", title, name, ex.Status, ex.Error, ex.Cause, d.r.Failover.Tail())
 	}
-	st := finalState(d.t, ex)
+	st := localstack.FinalState(d.t, ex)
 	d.printf("\n== %s (execution %s): %s, epoch %d ==\n", title, name, ex.Status, st.Epoch)
 	d.printf("states: %s\n\n", strings.Join(ex.States(), " → "))
 	if err := st.WriteText(d.out); err != nil {
@@ -153,7 +154,7 @@ func (d *drill) workInDR() {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	sum := d.r.sync(d.t, "sync-reverse.json")
+	sum := d.r.Sync(d.t, "sync-reverse.json")
 	d.printf("\nWhile failed over, job %q was made in DR; the reverse sync (events/sync-reverse.json) "+
 		"copied it back: %d created, %d updated (outcome %s).\n", drillJob, sum.Actions.Create, sum.Actions.Update, sum.Outcome)
 }
@@ -162,7 +163,7 @@ func (d *drill) workInDR() {
 // end state, what the topic received.
 func (d *drill) summary(over, back ran) {
 	d.t.Helper()
-	pair := d.r.pair(d.t)
+	pair := d.r.Pair(d.t)
 	inPrimary, err := d.r.SourceAPI.Jobs.ListAll(context.Background(), jobs.ListJobsRequest{Name: drillJob})
 	if err != nil || len(inPrimary) != 1 {
 		d.t.Fatalf("the job made in DR is in the primary %d times (%v), want once", len(inPrimary), err)
@@ -170,7 +171,7 @@ func (d *drill) summary(over, back ran) {
 	if pair.ActiveSide != "primary" || pair.Epoch != 2 {
 		d.t.Fatalf("after the drill the pair is %+v, want the primary active at epoch 2", pair)
 	}
-	notes := d.r.topic.Messages(d.t)
+	notes := d.r.Topic.Messages(d.t)
 	d.printf("\n== Summary ==\n")
 	d.printf("The failover took %s by its steps (%s wall clock), longest %s; the failback %s (%s), longest %s. "+
 		"The pair ended where it started, the primary active, at epoch %d (each switch fences every run started "+

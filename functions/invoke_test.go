@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/localstack"
+	"github.com/drsync/drsync/shared/sfntest/rie"
 )
 
 // Variables of TestInvokeLocal.
@@ -31,29 +33,28 @@ func TestInvokeLocal(t *testing.T) {
 	if name == "" {
 		t.Skipf("set %s=sync or %s=auditlog (make invoke-sync, make invoke-auditlog)", envInvoke, envInvoke)
 	}
-	s, b, env := newStack(t, handlertest.Options{})
-	var fn *rie
+	s := localstack.New(t, handlertest.Options{})
+	var fn *localstack.Function
 	var body []byte
-	var ferr *functionError
+	var ferr *rie.FunctionError
 	switch name {
 	case "sync":
-		fn = startRIE(t, b, "sync", env)
-		body, ferr = fn.invoke(t, handlertest.Event(t, orDefault(os.Getenv(envEvent), "scheduled.json")))
+		fn = s.Start(t, "sync")
+		body, ferr = fn.Invoke(t, handlertest.Event(t, orDefault(os.Getenv(envEvent), "scheduled.json")))
 	case "auditlog":
-		invokeSync(t, startRIE(t, b, "sync", env))
-		key := handlertest.AuditKey(handlertest.SourceWorkspaceID, "local")
-		s.PutAuditObject(t, key, changeAndLog(t, s)...)
-		fn = startRIE(t, b, "auditlog", env)
-		body, ferr = fn.invoke(t, handlertest.ObjectCreated(t, s.Bucket, key))
+		localstack.ScheduledSync(t, s.Start(t, "sync"))
+		event, _ := s.DeliverChanges(t, "local")
+		fn = s.Start(t, "auditlog")
+		body, ferr = fn.Invoke(t, event)
 	default:
 		t.Fatalf("%s=%q: want sync or auditlog", envInvoke, name)
 	}
-	fn.stop(t) // waits for the function's output
+	fn.Stop(t) // waits for the function's output
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, body, "", "  ") != nil {
 		pretty.Write(body)
 	}
-	t.Logf("function output (RIE, runtime, JSON logs, EMF):\n%s\n\nresponse:\n%s", fn.tail(), pretty.String())
+	t.Logf("function output (RIE, runtime, JSON logs, EMF):\n%s\n\nresponse:\n%s", fn.Tail(), pretty.String())
 	if ferr != nil {
 		t.Errorf("the function returned an error: %v", ferr)
 	}

@@ -98,9 +98,10 @@ func (s *Stack) PutAuditObject(t fixture.T, key string, lines ...string) {
 	}
 }
 
-// EventsDir is the module's events/ folder, found from the working directory
-// (a package folder during go test).
-func EventsDir(t fixture.T) string {
+// ModuleRoot is the module's folder: the nearest one holding go.mod at or
+// above the working directory (a package folder during go test, the
+// module's folder for `go run ./cmd/...`).
+func ModuleRoot(t fixture.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -108,7 +109,7 @@ func EventsDir(t fixture.T) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "events")
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -116,6 +117,12 @@ func EventsDir(t fixture.T) string {
 		}
 		dir = parent
 	}
+}
+
+// EventsDir is the module's events/ folder.
+func EventsDir(t fixture.T) string {
+	t.Helper()
+	return filepath.Join(ModuleRoot(t), "events")
 }
 
 // Event returns the payload events/<name> holds.
