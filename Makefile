@@ -141,11 +141,17 @@ drill: tools-moto sfn-install ## Failover then failback on the local stack, driv
 
 .PHONY: invoke-sync
 invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
-	DRSYNC_INVOKE=sync DRSYNC_EVENT=$(EVENT) $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
+	$(GO) run ./cmd/invoke -event $(EVENT) sync
 
 .PHONY: invoke-auditlog
 invoke-auditlog: tools-moto ## Local stack + RIE: full sync, change the source, deliver its audit records, invoke auditlog, print
-	DRSYNC_INVOKE=auditlog $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
+	$(GO) run ./cmd/invoke auditlog
+
+FAILOVER_EVENT ?= failover-step.json
+
+.PHONY: invoke-failover
+invoke-failover: tools-moto ## Local stack + RIE: sync DR, invoke failover with one runbook step, events/$(FAILOVER_EVENT) (Readiness), print
+	$(GO) run ./cmd/invoke -event $(FAILOVER_EVENT) failover
 
 .PHONY: bench-lambda
 bench-lambda: tools-moto ## Each function's cold start, bootstrap and zip size (fails over 20 MB); audit-log API calls vs changed objects and estate size
