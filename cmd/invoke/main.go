@@ -58,7 +58,7 @@ func main() {
 	})
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "invoke: %v\n", err)
+		fmt.Fprintln(os.Stderr, err) // it starts with the run's name
 		os.Exit(1)
 	}
 }
