@@ -137,7 +137,7 @@ e2e: tools-moto sfn-install ## The functions as built for Lambda, under the RIE,
 
 .PHONY: drill
 drill: tools-moto sfn-install ## Failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
-	@DRSYNC_DRILL=1 DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestDrill$$' -v ./functions/
+	@$(GO) run ./cmd/drill
 
 .PHONY: invoke-sync
 invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines

@@ -1,29 +1,24 @@
 //go:build linux
 
-package functions_test
+package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/emulator/emutest"
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 	"github.com/drsync/drsync/shared/localstack"
 	"github.com/drsync/drsync/shared/runbook"
 	"github.com/drsync/drsync/shared/sfntest"
 )
-
-// envDrill turns TestDrill on (make drill).
-const envDrill = "DRSYNC_DRILL"
 
 // drillJob is the job made in DR while failed over, which the failback
 // must bring back to the primary; pausedJob is paused in the primary after
@@ -33,18 +28,13 @@ const (
 	pausedJob = "churn-model-weekly"
 )
 
-// TestDrill is `make drill`, not a test: a failover and a failback of the
-// local stack (moto, two emulated workspaces seeded with the sample estate,
-// the failover function as built for Lambda under the RIE), each driven by
-// the synthesized state machine in aws-local-stepfunctions, printing the
-// readiness reports, each step's duration (its share of the RTO) and a
-// summary. It is skipped unless DRSYNC_DRILL=1.
-func TestDrill(t *testing.T) {
-	if os.Getenv(envDrill) != "1" {
-		t.Skipf("set %s=1 (make drill)", envDrill)
-	}
-	awstest.Start(t)
-	d := &drill{t: t, out: os.Stdout, r: localstack.NewRunbook(t, sfntest.Start(t), localstack.RunbookOptions{})}
+// runDrill is the drill: a failover and a failback of the local stack, each
+// driven by the synthesized state machine, printing to out the readiness
+// reports, each step's duration (its share of the RTO) and a summary. It
+// fails t when a step or a check of the end state fails.
+func runDrill(t fixture.T, out io.Writer) {
+	awstest.Start(t) // without moto, stop before starting node
+	d := &drill{t: t, out: out, r: localstack.NewRunbook(t, sfntest.Start(t), localstack.RunbookOptions{})}
 	d.printf("drsync drill: pair %s, primary %s, DR %s, ledger table %s in moto (%s)\n",
 		handlertest.Pair, d.r.Source.URL(), d.r.Target.URL(), d.r.Table, awstest.Region)
 	d.pausePrimaryJob(pausedJob)
@@ -72,7 +62,7 @@ func TestDrill(t *testing.T) {
 
 // drill prints the drill's report as it goes.
 type drill struct {
-	t   *testing.T
+	t   fixture.T
 	out io.Writer
 	r   *localstack.Runbook
 }
@@ -133,7 +123,7 @@ func (d *drill) run(title, input string) ran {
 // pausePrimaryJob pauses the schedule of the primary's job name.
 func (d *drill) pausePrimaryJob(name string) {
 	d.t.Helper()
-	ctx := context.Background()
+	ctx := d.t.Context()
 	all, err := d.r.SourceAPI.Jobs.ListAll(ctx, jobs.ListJobsRequest{Name: name})
 	if err != nil || len(all) != 1 || all[0].Settings.Schedule == nil {
 		d.t.Fatalf("job %s: %d found (%v), want one with a schedule", name, len(all), err)
@@ -149,7 +139,7 @@ func (d *drill) pausePrimaryJob(name string) {
 // runs the reverse sync that keeps the primary, now the standby, up to date.
 func (d *drill) workInDR() {
 	d.t.Helper()
-	_, err := d.r.TargetAPI.Jobs.Create(context.Background(), jobs.CreateJob{Name: drillJob,
+	_, err := d.r.TargetAPI.Jobs.Create(d.t.Context(), jobs.CreateJob{Name: drillJob,
 		Tasks: []jobs.Task{{TaskKey: "t", NotebookTask: &jobs.NotebookTask{NotebookPath: "/Shared/etl/ingest_orders"}}}})
 	if err != nil {
 		d.t.Fatal(err)
@@ -164,7 +154,7 @@ func (d *drill) workInDR() {
 func (d *drill) summary(over, back ran) {
 	d.t.Helper()
 	pair := d.r.Pair(d.t)
-	inPrimary, err := d.r.SourceAPI.Jobs.ListAll(context.Background(), jobs.ListJobsRequest{Name: drillJob})
+	inPrimary, err := d.r.SourceAPI.Jobs.ListAll(d.t.Context(), jobs.ListJobsRequest{Name: drillJob})
 	if err != nil || len(inPrimary) != 1 {
 		d.t.Fatalf("the job made in DR is in the primary %d times (%v), want once", len(inPrimary), err)
 	}
