@@ -136,21 +136,21 @@ e2e: tools-moto sfn-install ## The functions as built for Lambda, under the RIE,
 	DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
 
 .PHONY: drill
-drill: tools-moto sfn-install ## Failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
+drill: tools-moto sfn-install ## cmd/drill: failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
 	@$(GO) run ./cmd/drill
 
 .PHONY: invoke-sync
-invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
+invoke-sync: tools-moto ## cmd/invoke: local stack + RIE, invoke sync with events/$(EVENT) and print the response, logs and EMF lines
 	$(GO) run ./cmd/invoke -event $(EVENT) sync
 
 .PHONY: invoke-auditlog
-invoke-auditlog: tools-moto ## Local stack + RIE: full sync, change the source, deliver its audit records, invoke auditlog, print
+invoke-auditlog: tools-moto ## cmd/invoke: local stack + RIE, full sync, change the source, deliver its audit records, invoke auditlog, print
 	$(GO) run ./cmd/invoke auditlog
 
 FAILOVER_EVENT ?= failover-step.json
 
 .PHONY: invoke-failover
-invoke-failover: tools-moto ## Local stack + RIE: sync DR, invoke failover with one runbook step, events/$(FAILOVER_EVENT) (Readiness), print
+invoke-failover: tools-moto ## cmd/invoke: local stack + RIE, sync DR, invoke failover with one runbook step, events/$(FAILOVER_EVENT) (Readiness), print
 	$(GO) run ./cmd/invoke -event $(FAILOVER_EVENT) failover
 
 .PHONY: bench-lambda
