@@ -1,8 +1,9 @@
 // Package awstest runs moto_server (getmoto's AWS emulator, a Python program)
 // for tests, so the real aws-sdk-go-v2 talks real HTTP to a local AWS: one
 // server per binary, started by the first test that asks for it and stopped
-// by Main (or, in a command run by fixture.Run, by Stop), plus a fault-injecting reverse proxy (proxy.go) for what
-// moto cannot be made to do (throttling, lost responses).
+// by Main (in a command run by fixture.Run, by Stop), plus a fault-injecting
+// reverse proxy (proxy.go) for what moto cannot be made to do (throttling,
+// lost responses).
 //
 // A package that uses it has:
 //
