@@ -136,16 +136,22 @@ e2e: tools-moto sfn-install ## The functions as built for Lambda, under the RIE,
 	DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestLambda' -v ./functions/
 
 .PHONY: drill
-drill: tools-moto sfn-install ## Failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
-	@DRSYNC_DRILL=1 DRSYNC_REQUIRE_MOTO=1 DRSYNC_REQUIRE_NODE=1 $(GO) test -count=1 -run '^TestDrill$$' -v ./functions/
+drill: tools-moto sfn-install ## cmd/drill: failover then failback on the local stack, driven by the synthesized state machine: readiness before and after, the RTO of each step, a summary
+	@$(GO) run ./cmd/drill
 
 .PHONY: invoke-sync
-invoke-sync: tools-moto ## Local stack + RIE: invoke sync with events/$(EVENT) and print the response, logs and EMF lines
-	DRSYNC_INVOKE=sync DRSYNC_EVENT=$(EVENT) $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
+invoke-sync: tools-moto ## cmd/invoke: local stack + RIE, invoke sync with events/$(EVENT) and print the response, logs and EMF lines
+	$(GO) run ./cmd/invoke -event $(EVENT) sync
 
 .PHONY: invoke-auditlog
-invoke-auditlog: tools-moto ## Local stack + RIE: full sync, change the source, deliver its audit records, invoke auditlog, print
-	DRSYNC_INVOKE=auditlog $(GO) test -count=1 -run '^TestInvokeLocal$$' -v ./functions/
+invoke-auditlog: tools-moto ## cmd/invoke: local stack + RIE, full sync, change the source, deliver its audit records, invoke auditlog, print
+	$(GO) run ./cmd/invoke auditlog
+
+FAILOVER_EVENT ?= failover-step.json
+
+.PHONY: invoke-failover
+invoke-failover: tools-moto ## cmd/invoke: local stack + RIE, sync DR, invoke failover with one runbook step, events/$(FAILOVER_EVENT) (Readiness), print
+	$(GO) run ./cmd/invoke -event $(FAILOVER_EVENT) failover
 
 .PHONY: bench-lambda
 bench-lambda: tools-moto ## Each function's cold start, bootstrap and zip size (fails over 20 MB); audit-log API calls vs changed objects and estate size

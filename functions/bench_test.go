@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/localstack"
+	"github.com/drsync/drsync/shared/sfntest/rie"
 )
 
 // coldEvents are, per function, an event it answers at once without doing
@@ -32,19 +34,19 @@ var coldEvents = map[string]string{
 //
 //	go test -run '^$' -bench LambdaColdStart -benchtime 10x ./functions/
 func BenchmarkLambdaColdStart(b *testing.B) {
-	_, bins, env := newStack(b, handlertest.Options{})
-	for _, name := range functionNames {
+	s := localstack.New(b, handlertest.Options{})
+	for _, name := range localstack.Functions {
 		b.Run(name, func(b *testing.B) {
 			var first, initPhase time.Duration
 			for range b.N {
-				fn := startRIE(b, bins, name, env)
-				_, ferr := fn.invoke(b, []byte(coldEvents[name]))
+				fn := s.Start(b, name)
+				_, ferr := fn.Invoke(b, []byte(coldEvents[name]))
 				if refused := name != "replcheck"; refused != (ferr != nil) {
-					b.Fatalf("%s answered %v to its cold-start event\n%s", name, ferr, fn.tail())
+					b.Fatalf("%s answered %v to its cold-start event\n%s", name, ferr, fn.Tail())
 				}
-				fn.stop(b) // waits for its output, which holds the init report
-				first += fn.first
-				initPhase += fn.initDuration()
+				fn.Stop(b) // waits for its output, which holds the init report
+				first += fn.RIE.FirstResponse()
+				initPhase += fn.RIE.InitDuration()
 			}
 			n := float64(b.N)
 			b.ReportMetric(0, "ns/op") // it counts the RIE starting and stopping too
@@ -69,16 +71,16 @@ const maxBootstrapMB = 20
 func BenchmarkLambdaBinarySize(b *testing.B) {
 	dir := b.TempDir()
 	begin := time.Now()
-	if err := buildAll(dir, "arm64", false); err != nil {
+	if err := localstack.Build(b.Context(), dir, "arm64"); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("arm64 build: %v", time.Since(begin).Round(time.Millisecond))
-	for _, name := range functionNames {
+	for _, name := range localstack.Functions {
 		b.Run(name, func(b *testing.B) {
 			for range b.N {
 				// The sizes are the measurement; there is nothing to repeat.
 			}
-			path := bootstrap(dir, name)
+			path := rie.Bootstrap(dir, name)
 			info, err := os.Stat(path)
 			if err != nil {
 				b.Fatal(err)

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/localstack"
 )
 
 // sdkModule is the Databricks SDK. Its Google auth links protobuf, whose
@@ -16,7 +19,7 @@ import (
 // client in a binary that links it then weighs its whole API.
 const sdkModule = "github.com/databricks/databricks-sdk-go"
 
-// everyFunction stands for all of functionNames in a ban.
+// everyFunction stands for all of localstack.Functions in a ban.
 var everyFunction = []string(nil)
 
 // bans are what functions must never link, as built for Lambda, and why
@@ -36,7 +39,7 @@ var bans = []struct {
 // that brought it in. The sync function's link of the Databricks SDK is
 // seen, so the check can see what it looks for.
 func TestFunctionsLinkNothingBanned(t *testing.T) {
-	for _, name := range functionNames {
+	for _, name := range localstack.Functions {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			main := "github.com/drsync/drsync/functions/" + name
@@ -60,9 +63,9 @@ func TestFunctionsLinkNothingBanned(t *testing.T) {
 // the deployment tags), each with what it imports.
 func lambdaImports(t *testing.T, pkg string) map[string][]string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "go", "list", "-deps", "-tags", lambdaTags,
+	cmd := exec.CommandContext(t.Context(), "go", "list", "-deps", "-tags", localstack.Tags,
 		"-f", "{{.ImportPath}} {{join .Imports \" \"}}", pkg)
-	cmd.Dir = moduleRoot()
+	cmd.Dir = handlertest.ModuleRoot(t)
 	cmd.Env = append(cmd.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

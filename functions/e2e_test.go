@@ -11,7 +11,6 @@ package functions_test
 import (
 	"context"
 	"encoding/base64"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -22,34 +21,16 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
 	"github.com/drsync/drsync/shared/auditlog"
-	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/handler/handlertest"
 	"github.com/drsync/drsync/shared/handler/replcheck"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
+	"github.com/drsync/drsync/shared/localstack"
 	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
-func TestMain(m *testing.M) {
-	awstest.Main(m)
-	removeBuilds()
-}
-
-// functionTimeout is what the RIE tells the functions their timeout is.
-const functionTimeout = "60"
-
-// newStack starts moto (skipping without it, before any build), builds the
-// functions and returns a stack made with opts and the functions' environment.
-func newStack(t testing.TB, opts handlertest.Options) (*handlertest.Stack, *binaries, map[string]string) {
-	t.Helper()
-	awstest.Start(t)
-	b := build(t)
-	s := handlertest.New(t, opts)
-	env := s.Env()
-	env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = functionTimeout
-	return s, b, env
-}
+func TestMain(m *testing.M) { localstack.Main(m) }
 
 // Both functions, as deployed, under the Lambda runtime emulator: a
 // scheduled sync copies the estate; an audit-log delivery naming changes in
@@ -57,104 +38,61 @@ func newStack(t testing.TB, opts handlertest.Options) (*handlertest.Stack, *bina
 // next scheduled sync finds nothing to do; a wrong event is reported as a
 // Lambda error.
 func TestLambdaEndToEnd(t *testing.T) {
-	s, b, env := newStack(t, handlertest.Options{})
-	syncFn, auditFn := startRIE(t, b, "sync", env), startRIE(t, b, "auditlog", env)
+	s := localstack.New(t, handlertest.Options{})
+	syncFn, auditFn := s.Start(t, "sync"), s.Start(t, "auditlog")
 
-	first := invokeSync(t, syncFn)
+	first := localstack.ScheduledSync(t, syncFn)
 	if first.Outcome != "ok" || first.Actions.Create == 0 || first.Actions.Failed != 0 {
 		t.Fatalf("first sync: %+v", first)
 	}
 
-	lines := changeAndLog(t, s)
-	key := handlertest.AuditKey(handlertest.SourceWorkspaceID, "e2e")
-	s.PutAuditObject(t, key, lines...)
-	body, ferr := auditFn.invoke(t, handlertest.ObjectCreated(t, s.Bucket, key))
+	event, lines := s.DeliverChanges(t, "e2e")
+	body, ferr := auditFn.Invoke(t, event)
 	if ferr != nil {
-		t.Fatalf("auditlog: %v\n%s", ferr, auditFn.tail())
+		t.Fatalf("auditlog: %v\n%s", ferr, auditFn.Tail())
 	}
 	var audit handler.AuditlogSummary
-	summary(t, body, &audit)
+	localstack.Decode(t, body, &audit)
 	if audit.Outcome != "ok" || audit.Relevant != 2 || audit.Keys != 2 || audit.Marked != 2 || audit.Actions.Update != 2 {
 		t.Fatalf("auditlog summary: %+v", audit)
 	}
-	assertChanged(t, s)
-	assertProcessed(t, s, lines)
+	assertChanged(t, s.Stack)
+	assertProcessed(t, s.Stack, lines)
 
-	if again := invokeSync(t, syncFn); again.Actions.Create+again.Actions.Update+again.Actions.Delete != 0 || again.Outcome != "ok" {
+	if again := localstack.ScheduledSync(t, syncFn); again.Actions.Create+again.Actions.Update+again.Actions.Delete != 0 || again.Outcome != "ok" {
 		t.Fatalf("the sync after the audit-log sync is not quiet: %+v", again)
 	}
 
-	_, ferr = auditFn.invoke(t, handlertest.Event(t, "scheduled.json"))
+	_, ferr = auditFn.Invoke(t, handlertest.Event(t, "scheduled.json"))
 	if ferr == nil || !strings.Contains(ferr.Message, "Object Created") {
 		t.Fatalf("a scheduled event sent to auditlog: error %v", ferr)
 	}
 	// The functions' output reaches the RIE's pipes after the responses:
 	// stopping the RIEs waits for all of it.
-	syncFn.stop(t)
-	auditFn.stop(t)
-	if emf := syncFn.emfLines(); len(emf) != 2 || emf[0]["RunSucceeded"] != 1.0 || emf[1]["ActionsCreated"] != 0.0 {
+	syncFn.Stop(t)
+	auditFn.Stop(t)
+	if emf := syncFn.EMF(); len(emf) != 2 || emf[0]["RunSucceeded"] != 1.0 || emf[1]["ActionsCreated"] != 0.0 {
 		t.Errorf("sync EMF lines: %v", emf)
 	}
-	if emf := auditFn.emfLines(); len(emf) != 2 || emf[0]["RecordsProcessed"] != 2.0 || emf[1]["RunFailed"] != 1.0 {
+	if emf := auditFn.EMF(); len(emf) != 2 || emf[0]["RecordsProcessed"] != 2.0 || emf[1]["RunFailed"] != 1.0 {
 		t.Errorf("auditlog EMF lines: %v", emf)
 	}
 	t.Logf("built in %v; cold start (RIE start to first response): sync %v (init %v), auditlog %v (init %v)",
-		b.took, syncFn.first, syncFn.initDuration(), auditFn.first, auditFn.initDuration())
-}
-
-// invokeSync sends events/scheduled.json to the sync function.
-func invokeSync(t *testing.T, fn *rie) handler.SyncSummary {
-	t.Helper()
-	body, ferr := fn.invoke(t, handlertest.Event(t, "scheduled.json"))
-	if ferr != nil {
-		t.Fatalf("sync: %v\n%s", ferr, fn.tail())
-	}
-	var sum handler.SyncSummary
-	summary(t, body, &sum)
-	return sum
-}
-
-// Names of the sample estate objects the test changes.
-const (
-	e2eNotebook = "/Users/carol@example.com/churn-model/train_model"
-	e2eJob      = "nightly-orders"
-)
-
-// changeAndLog edits a notebook and a job in the source and returns the
-// audit-log lines Databricks would deliver for that, plus a read that
-// changes nothing.
-func changeAndLog(t *testing.T, s *handlertest.Stack) []string {
-	t.Helper()
-	ctx := context.Background()
-	err := s.SourceAPI.Workspace.Import(ctx, workspace.Import{Path: e2eNotebook, Format: workspace.ImportFormatSource,
-		Language: workspace.LanguagePython, Overwrite: true, Content: base64.StdEncoding.EncodeToString([]byte("print('retrained')"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := s.Seed.JobID(e2eJob)
-	if err := s.SourceAPI.Jobs.Update(ctx, jobs.UpdateJob{JobId: id, NewSettings: &jobs.JobSettings{MaxConcurrentRuns: 4}}); err != nil {
-		t.Fatal(err)
-	}
-	jobID := strconv.FormatInt(id, 10)
-	return []string{
-		handlertest.AuditRecord{Service: "notebook", Action: "modifyNotebook", Params: map[string]string{"path": e2eNotebook}}.Line(),
-		handlertest.AuditRecord{Service: "jobs", Action: "update", Params: map[string]string{"job_id": jobID}}.Line(),
-		handlertest.AuditRecord{Service: "notebook", Action: "runCommand", Params: map[string]string{"notebookId": "7"}}.Line(),
-	}
+		s.Bootstraps.Took, syncFn.RIE.FirstResponse(), syncFn.RIE.InitDuration(), auditFn.RIE.FirstResponse(), auditFn.RIE.InitDuration())
 }
 
 // assertChanged checks both changes reached the target.
 func assertChanged(t *testing.T, s *handlertest.Stack) {
 	t.Helper()
 	ctx := context.Background()
-	exp, err := s.TargetAPI.Workspace.Export(ctx, workspace.ExportRequest{Path: e2eNotebook, Format: workspace.ExportFormatSource})
+	exp, err := s.TargetAPI.Workspace.Export(ctx, workspace.ExportRequest{Path: localstack.ChangedNotebook, Format: workspace.ExportFormatSource})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := base64.StdEncoding.DecodeString(exp.Content); !strings.Contains(string(got), "retrained") {
 		t.Errorf("target notebook not updated: %q", got)
 	}
-	j, err := s.TargetAPI.Jobs.List(ctx, jobs.ListJobsRequest{Name: e2eJob}).Next(ctx)
+	j, err := s.TargetAPI.Jobs.List(ctx, jobs.ListJobsRequest{Name: localstack.ChangedJob}).Next(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +133,7 @@ func assertProcessed(t *testing.T, s *handlertest.Stack, lines []string) {
 // no error), records the result in the ledger and writes one EMF line.
 func TestLambdaReplcheck(t *testing.T) {
 	const east, west = "replcheck-e2e-east", "replcheck-e2e-west"
-	s, b, env := newStack(t, handlertest.Options{Config: func(c *config.Config) {
+	s := localstack.New(t, handlertest.Options{Config: func(c *config.Config) {
 		c.Replication.BucketPairs = []config.BucketPair{{Source: "s3://" + east + "/tables/", Target: "s3://" + west + "/tables/"}}
 	}})
 	for _, name := range []string{east, west} {
@@ -203,13 +141,13 @@ func TestLambdaReplcheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fn := startRIE(t, b, "replcheck", env)
-	body, ferr := fn.invoke(t, handlertest.Event(t, "replcheck-scheduled.json"))
+	fn := s.Start(t, "replcheck")
+	body, ferr := fn.Invoke(t, handlertest.Event(t, "replcheck-scheduled.json"))
 	if ferr != nil {
-		t.Fatalf("replcheck: %v\n%s", ferr, fn.tail())
+		t.Fatalf("replcheck: %v\n%s", ferr, fn.Tail())
 	}
 	var sum replcheck.Summary
-	summary(t, body, &sum)
+	localstack.Decode(t, body, &sum)
 	if sum.Outcome != replcheck.OutcomeUnhealthy || len(sum.Pairs) != 1 || sum.Pairs[0].Result == nil {
 		t.Fatalf("replcheck summary: %+v", sum)
 	}
@@ -217,8 +155,8 @@ func TestLambdaReplcheck(t *testing.T) {
 	if results, err := store.ReplicationResults(t.Context(), handlertest.Pair); err != nil || len(results) != 1 || results[0].Healthy {
 		t.Errorf("ledger results %+v, %v", results, err)
 	}
-	fn.stop(t) // waits for the output
-	if emf := fn.emfLines(); len(emf) != 1 || emf[0]["ReplicationUnhealthy"] != 1.0 {
+	fn.Stop(t) // waits for the output
+	if emf := fn.EMF(); len(emf) != 1 || emf[0]["ReplicationUnhealthy"] != 1.0 {
 		t.Errorf("replcheck EMF lines: %v", emf)
 	}
 }
@@ -226,14 +164,15 @@ func TestLambdaReplcheck(t *testing.T) {
 // A function whose environment is wrong fails its cold start, and the log
 // names the variable to fix.
 func TestLambdaInitFailureNamesTheVariable(t *testing.T) {
-	_, b, env := newStack(t, handlertest.Options{})
+	s := localstack.New(t, handlertest.Options{})
+	env := s.Env()
 	delete(env, "DRSYNC_LEDGER_TABLE")
-	fn := startRIE(t, b, "sync", env)
-	if _, ferr := fn.invoke(t, handlertest.Event(t, "scheduled.json")); ferr == nil {
-		t.Fatalf("the invoke of a function that failed init succeeded\n%s", fn.tail())
+	fn := s.StartWith(t, "sync", env, localstack.FunctionTimeout)
+	if _, ferr := fn.Invoke(t, handlertest.Event(t, "scheduled.json")); ferr == nil {
+		t.Fatalf("the invoke of a function that failed init succeeded\n%s", fn.Tail())
 	}
-	fn.stop(t) // and with it, wait for the output
-	if out := fn.out.String(); !strings.Contains(out, "init failed") || !strings.Contains(out, "DRSYNC_LEDGER_TABLE is not set") {
-		t.Fatalf("the init error does not name the variable:\n%s", fn.tail())
+	fn.Stop(t) // and with it, wait for the output
+	if out := fn.RIE.Logs(); !strings.Contains(out, "init failed") || !strings.Contains(out, "DRSYNC_LEDGER_TABLE is not set") {
+		t.Fatalf("the init error does not name the variable:\n%s", fn.Tail())
 	}
 }

@@ -1,8 +1,9 @@
 // Package awstest runs moto_server (getmoto's AWS emulator, a Python program)
 // for tests, so the real aws-sdk-go-v2 talks real HTTP to a local AWS: one
-// server per test binary, started by the first test that asks for it and
-// stopped by Main, plus a fault-injecting reverse proxy (proxy.go) for what
-// moto cannot be made to do (throttling, lost responses).
+// server per binary, started by the first test that asks for it and stopped
+// by Main (in a command run by fixture.Run, by Stop), plus a fault-injecting
+// reverse proxy (proxy.go) for what moto cannot be made to do (throttling,
+// lost responses).
 //
 // A package that uses it has:
 //
@@ -35,6 +36,7 @@ import (
 
 	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/awsconn/chain"
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // Settings every test client shares.
@@ -69,43 +71,70 @@ type Moto struct {
 	out    *tail
 }
 
-// The one server of this test binary.
+// The one server of this binary, guarded by mu. A failed start is kept, so
+// the tests after the first do not each wait for another failure.
 var (
-	once      sync.Once
+	mu        sync.Mutex
 	shared    *Moto
 	startErr  error
 	startTook time.Duration
 )
 
-// Start returns this test binary's moto_server, starting it on first use. It
+// Start returns this binary's moto_server, starting it on first use. It
 // skips the test when moto_server is not on PATH (fails instead under
 // DRSYNC_REQUIRE_MOTO=1) and fails it when the server cannot be started.
-func Start(t testing.TB) *Moto {
+func Start(t fixture.T) *Moto {
 	t.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		missing(t, err)
 	}
-	once.Do(func() {
+	m, err := startShared(bin)
+	if err != nil {
+		t.Fatalf("awstest: %v", err)
+	}
+	return m
+}
+
+// startShared starts the binary's server unless it runs (or failed).
+func startShared(bin string) (*Moto, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if shared == nil && startErr == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 		defer cancel()
 		begin := time.Now()
 		shared, startErr = start(ctx, bin)
 		startTook = time.Since(begin)
-	})
-	if startErr != nil {
-		t.Fatalf("awstest: %v", startErr)
 	}
-	return shared
+	return shared, startErr
 }
 
 // StartupTime reports how long this binary's server took to become ready; 0
 // before Start.
-func StartupTime() time.Duration { return startTook }
+func StartupTime() time.Duration {
+	mu.Lock()
+	defer mu.Unlock()
+	return startTook
+}
+
+// Stop stops the binary's server if one runs (what Main does after the
+// tests); the next Start starts a new one. A command, which has no TestMain,
+// calls it when it is done with moto, or a process it started outlives it.
+func Stop() error {
+	mu.Lock()
+	defer mu.Unlock()
+	m := shared
+	shared, startErr = nil, nil
+	if m == nil {
+		return nil
+	}
+	return m.stop()
+}
 
 // missing skips (or, under DRSYNC_REQUIRE_MOTO=1, fails) a test on a machine
 // without moto_server.
-func missing(t testing.TB, err error) {
+func missing(t fixture.T, err error) {
 	t.Helper()
 	msg := fmt.Sprintf("moto_server not found (%v): install it with `%s`", err, InstallHint)
 	if os.Getenv(EnvRequireMoto) == "1" {
@@ -119,10 +148,8 @@ func missing(t testing.TB, err error) {
 // package exits with m.Run's code when TestMain returns.
 func Main(m *testing.M) {
 	m.Run()
-	if shared != nil {
-		if err := shared.stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "awstest: %v\n", err)
-		}
+	if err := Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "awstest: %v\n", err)
 	}
 }
 
@@ -132,14 +159,14 @@ func (m *Moto) URL() string { return m.url }
 
 // Config returns an aws.Config for the server: region us-east-1, static
 // credentials test/test, built by chain.Config as the CLI builds its own.
-func (m *Moto) Config(t testing.TB) aws.Config {
+func (m *Moto) Config(t fixture.T) aws.Config {
 	t.Helper()
 	return ConfigAt(t, m.url)
 }
 
 // ConfigAt is Config for any endpoint (a Proxy in front of moto). Retries
 // back off at most 20 ms so a test of throttling stays fast.
-func ConfigAt(t testing.TB, endpoint string) aws.Config {
+func ConfigAt(t fixture.T, endpoint string) aws.Config {
 	t.Helper()
 	cfg, err := chain.Config(t.Context(), awsconn.Options{
 		Region:      Region,
@@ -155,7 +182,7 @@ func ConfigAt(t testing.TB, endpoint string) aws.Config {
 
 // Reset wipes every service in the server (POST /moto-api/reset). Every test
 // of the binary shares the server, so only a test that runs alone may call it.
-func (m *Moto) Reset(t testing.TB) {
+func (m *Moto) Reset(t fixture.T) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, m.url+"/moto-api/reset", nil)
 	if err != nil {

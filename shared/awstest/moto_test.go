@@ -46,6 +46,25 @@ func TestStartSharesOneServer(t *testing.T) {
 	}
 }
 
+// Stop (a command's Main) stops the shared server, its port closes, and the
+// next Start starts another.
+func TestStopThenStartAgain(t *testing.T) {
+	first := Start(t)
+	if err := Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Stop(); err != nil {
+		t.Errorf("a second Stop: %v", err)
+	}
+	if resp, err := http.Get(first.URL() + "/moto-api/"); err == nil {
+		resp.Body.Close()
+		t.Errorf("the stopped server's proxy still answers: HTTP %d", resp.StatusCode)
+	}
+	if again := Start(t); again == first {
+		t.Error("Start after Stop returned the stopped server")
+	}
+}
+
 // Config talks to moto with the real SDK, and Reset wipes what was created.
 func TestConfigAndReset(t *testing.T) {
 	m := Start(t)

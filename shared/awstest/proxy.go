@@ -12,7 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
+
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // Fault is what a Proxy answers a request with instead of moto's response.
@@ -63,7 +64,7 @@ type pendingFault struct {
 
 // NewProxy starts a proxy to target on a free loopback port and stops it when
 // the test ends.
-func NewProxy(t testing.TB, target string) *Proxy {
+func NewProxy(t fixture.T, target string) *Proxy {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {

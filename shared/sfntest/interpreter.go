@@ -32,9 +32,9 @@ import (
 	"os/exec"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/sfntest/internal/tail"
 )
 
@@ -88,7 +88,7 @@ type reply struct {
 // Start launches an interpreter that is stopped when t ends. It skips t when
 // node or the tools are missing (fails it under DRSYNC_REQUIRE_NODE=1) and
 // fails t when node cannot start them; on a failed test it logs node's stderr.
-func Start(t testing.TB) *Interpreter {
+func Start(t fixture.T) *Interpreter {
 	t.Helper()
 	node, dir := tools(t)
 	ctx, cancel := context.WithTimeout(t.Context(), startTimeout)

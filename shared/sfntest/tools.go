@@ -6,7 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"testing"
+
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // Where the tools come from.
@@ -28,7 +29,7 @@ var errMissing = errors.New("missing")
 
 // tools finds node and the installed tools folder, or skips t (fails it
 // under DRSYNC_REQUIRE_NODE=1).
-func tools(t testing.TB) (node, dir string) {
+func tools(t fixture.T) (node, dir string) {
 	t.Helper()
 	node, dir, err := findTools()
 	if err == nil {

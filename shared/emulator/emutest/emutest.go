@@ -5,7 +5,6 @@ package emutest
 import (
 	"context"
 	"strings"
-	"testing"
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/config"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/emulator"
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -22,7 +22,7 @@ import (
 // Unless opts sets cluster delays, cluster state changes complete by the next
 // request, which keeps suites fast; a test that needs to see PENDING or
 // TERMINATING sets the delays and a clock it moves (Options.Now).
-func Start(t testing.TB, opts emulator.Options) (*emulator.Server, *databricks.WorkspaceClient) {
+func Start(t fixture.T, opts emulator.Options) (*emulator.Server, *databricks.WorkspaceClient) {
 	t.Helper()
 	srv := emulator.New(opts)
 	if err := srv.Start(); err != nil {
@@ -39,7 +39,7 @@ func Start(t testing.TB, opts emulator.Options) (*emulator.Server, *databricks.W
 // Client returns a WorkspaceClient for srv with PAT auth forced, the SDK's own
 // rate limit lifted (tests measure the emulator's limits, not the client's) and a
 // 30 s retry budget so a broken server fails a test instead of hanging it.
-func Client(t testing.TB, srv *emulator.Server) *databricks.WorkspaceClient {
+func Client(t fixture.T, srv *emulator.Server) *databricks.WorkspaceClient {
 	t.Helper()
 	w, err := databricks.NewWorkspaceClient(&databricks.Config{
 		Host:                srv.URL(),
@@ -60,7 +60,7 @@ func Client(t testing.TB, srv *emulator.Server) *databricks.WorkspaceClient {
 
 // Workspace returns one side of a pair for srv as drsync's adapters take it:
 // a connect.Client with the same explicit configuration as Client.
-func Workspace(t testing.TB, srv *emulator.Server, side string) resource.Workspace {
+func Workspace(t fixture.T, srv *emulator.Server, side string) resource.Workspace {
 	t.Helper()
 	c, err := connect.NewClient(&config.Config{
 		Host: srv.URL(), Token: srv.Token(), AuthType: "pat",
@@ -77,7 +77,7 @@ func Workspace(t testing.TB, srv *emulator.Server, side string) resource.Workspa
 // ("schedule=PAUSED,trigger=UNPAUSED"; a trigger or continuous run without
 // one is UNPAUSED, as the service runs it): what warm DR changes and a
 // failover must restore exactly.
-func JobPauses(t testing.TB, w *databricks.WorkspaceClient) map[string]string {
+func JobPauses(t fixture.T, w *databricks.WorkspaceClient) map[string]string {
 	t.Helper()
 	all, err := w.Jobs.ListAll(context.Background(), jobs.ListJobsRequest{})
 	if err != nil {

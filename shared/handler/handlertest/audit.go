@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // AuditRecord is one audit-log record to deliver, in the shape Databricks
@@ -87,7 +88,7 @@ func AuditKey(workspaceID int64, name string) string {
 }
 
 // PutAuditObject writes lines as one delivered object at key in the bucket.
-func (s *Stack) PutAuditObject(t testing.TB, key string, lines ...string) {
+func (s *Stack) PutAuditObject(t fixture.T, key string, lines ...string) {
 	t.Helper()
 	body := strings.Join(lines, "\n") + "\n"
 	if _, err := s.S3.PutObject(context.Background(), &s3.PutObjectInput{
@@ -97,9 +98,10 @@ func (s *Stack) PutAuditObject(t testing.TB, key string, lines ...string) {
 	}
 }
 
-// EventsDir is the module's events/ folder, found from the working directory
-// (a package folder during go test).
-func EventsDir(t testing.TB) string {
+// ModuleRoot is the module's folder: the nearest one holding go.mod at or
+// above the working directory (a package folder during go test, the
+// module's folder for `go run ./cmd/...`).
+func ModuleRoot(t fixture.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -107,7 +109,7 @@ func EventsDir(t testing.TB) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "events")
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -117,8 +119,14 @@ func EventsDir(t testing.TB) string {
 	}
 }
 
+// EventsDir is the module's events/ folder.
+func EventsDir(t fixture.T) string {
+	t.Helper()
+	return filepath.Join(ModuleRoot(t), "events")
+}
+
 // Event returns the payload events/<name> holds.
-func Event(t testing.TB, name string) []byte {
+func Event(t fixture.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(EventsDir(t), name))
 	if err != nil {
@@ -128,7 +136,7 @@ func Event(t testing.TB, name string) []byte {
 }
 
 // ObjectCreated returns events/s3-object-created.json for bucket and key.
-func ObjectCreated(t testing.TB, bucket, key string) []byte {
+func ObjectCreated(t fixture.T, bucket, key string) []byte {
 	t.Helper()
 	var ev map[string]any
 	if err := json.Unmarshal(Event(t, "s3-object-created.json"), &ev); err != nil {

@@ -3,16 +3,17 @@ package handlertest
 import (
 	"context"
 	"encoding/json"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // Invoke runs fn through the Lambda library's own JSON handling, as the
 // runtime does, with a request id and a deadline, and decodes its summary.
-func Invoke[T any](t testing.TB, fn any, payload []byte, requestID string, timeout time.Duration) (T, error) {
+func Invoke[T any](t fixture.T, fn any, payload []byte, requestID string, timeout time.Duration) (T, error) {
 	t.Helper()
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: requestID})
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -31,7 +32,7 @@ func Invoke[T any](t testing.TB, fn any, payload []byte, requestID string, timeo
 // Metric reads one metric value of an EMF document, checking it is declared
 // under the drsync namespace with the Pair dimension only (what the stack's
 // alarms look for).
-func Metric(t testing.TB, doc map[string]any, name string) float64 {
+func Metric(t fixture.T, doc map[string]any, name string) float64 {
 	t.Helper()
 	aws := doc["_aws"].(map[string]any)
 	cw := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)

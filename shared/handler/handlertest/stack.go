@@ -22,7 +22,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,6 +36,7 @@ import (
 	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/emulator"
 	"github.com/drsync/drsync/shared/emulator/emutest"
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/handler"
 	"github.com/drsync/drsync/shared/ledger/dynamo"
@@ -84,7 +84,7 @@ var stacks atomic.Int64
 
 // New builds a Stack; it skips the test when moto_server is missing (see
 // awstest.Start) and fails it when anything cannot be set up.
-func New(t testing.TB, opts Options) *Stack {
+func New(t fixture.T, opts Options) *Stack {
 	t.Helper()
 	moto := awstest.Start(t)
 	n := stacks.Add(1)
@@ -109,7 +109,7 @@ func New(t testing.TB, opts Options) *Stack {
 }
 
 // startWorkspaces serves the seeded source and the empty target.
-func (s *Stack) startWorkspaces(t testing.TB, estate *emulator.Estate) {
+func (s *Stack) startWorkspaces(t fixture.T, estate *emulator.Estate) {
 	t.Helper()
 	if estate == nil {
 		estate = emulator.SampleEstate()
@@ -124,7 +124,7 @@ func (s *Stack) startWorkspaces(t testing.TB, estate *emulator.Estate) {
 	s.Seed = rep
 }
 
-func createSecret(t testing.TB, sm *secretsmanager.Client, name, token string) string {
+func createSecret(t fixture.T, sm *secretsmanager.Client, name, token string) string {
 	t.Helper()
 	value, _ := json.Marshal(map[string]string{"token": token})
 	out, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
@@ -138,7 +138,7 @@ func createSecret(t testing.TB, sm *secretsmanager.Client, name, token string) s
 
 // writeConfig writes the pair config: the two emulators, each with its secret,
 // every kind, and limits that do not slow a test down.
-func (s *Stack) writeConfig(t testing.TB, edit func(*config.Config)) {
+func (s *Stack) writeConfig(t fixture.T, edit func(*config.Config)) {
 	t.Helper()
 	c := config.Default()
 	c.Pair = Pair
@@ -185,7 +185,7 @@ func (s *Stack) Env() map[string]string {
 // the emulators' clients built by connect as Load builds them (so drsync's
 // User-Agent marks their writes), the stack's ledger table and bucket, and
 // logs and EMF lines into the returned Output.
-func (s *Stack) Deps(t testing.TB, name string) (*handler.Deps, *Output) {
+func (s *Stack) Deps(t fixture.T, name string) (*handler.Deps, *Output) {
 	t.Helper()
 	out := &Output{}
 	return &handler.Deps{
@@ -202,7 +202,7 @@ func (s *Stack) Deps(t testing.TB, name string) (*handler.Deps, *Output) {
 	}, out
 }
 
-func (s *Stack) workspace(t testing.TB, side string, ep config.Endpoint, token string) resource.Workspace {
+func (s *Stack) workspace(t fixture.T, side string, ep config.Endpoint, token string) resource.Workspace {
 	t.Helper()
 	w, err := connect.Workspace(context.Background(), side, ep, connect.Options{
 		Version:      "dev",

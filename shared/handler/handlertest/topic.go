@@ -2,12 +2,13 @@ package handlertest
 
 import (
 	"context"
-	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/drsync/drsync/shared/fixture"
 )
 
 // Topic is an SNS topic whose notifications land, raw, in an SQS queue a
@@ -20,7 +21,7 @@ type Topic struct {
 
 // NewTopic creates the topic name (and its queue, name-inbox) where cfg
 // points, moto.
-func NewTopic(t testing.TB, cfg aws.Config, name string) *Topic {
+func NewTopic(t fixture.T, cfg aws.Config, name string) *Topic {
 	t.Helper()
 	ctx := context.Background()
 	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
@@ -46,7 +47,7 @@ func NewTopic(t testing.TB, cfg aws.Config, name string) *Topic {
 }
 
 // Messages are the notifications the topic delivered since the last call.
-func (tp *Topic) Messages(t testing.TB) []string {
+func (tp *Topic) Messages(t fixture.T) []string {
 	t.Helper()
 	got, err := sqs.NewFromConfig(tp.cfg).ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 		QueueUrl: aws.String(tp.queue), MaxNumberOfMessages: 10})

@@ -12,13 +12,14 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"testing"
 	"time"
 
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/sfntest/internal/tail"
 )
 
@@ -47,17 +48,21 @@ type Options struct {
 
 // Function is one bootstrap served by its own RIE on loopback ports.
 type Function struct {
-	name    string
-	cmd     *exec.Cmd
-	logs    *tail.Buffer
-	exited  chan struct{}
-	front   *httptest.Server
-	invokes atomic.Int64
+	name     string
+	cmd      *exec.Cmd
+	logs     *tail.Buffer
+	exited   chan struct{}
+	front    *httptest.Server
+	invokes  atomic.Int64
+	started  time.Time
+	first    atomic.Int64 // nanoseconds from started to the first response
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start runs bootstrap under its own RIE and stops both (the whole process
 // group) when t ends; it fails t when the RIE does not listen.
-func Start(t testing.TB, bootstrap string, opts Options) *Function {
+func Start(t fixture.T, bootstrap string, opts Options) *Function {
 	t.Helper()
 	if opts.Name == "" {
 		opts.Name = "function"
@@ -77,7 +82,7 @@ func Start(t testing.TB, bootstrap string, opts Options) *Function {
 
 // launch starts one RIE on fresh ports and its serializing front, both
 // stopped when t ends.
-func launch(t testing.TB, rie, bootstrap string, opts Options) (*Function, error) {
+func launch(t fixture.T, rie, bootstrap string, opts Options) (*Function, error) {
 	api, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -93,6 +98,7 @@ func launch(t testing.TB, rie, bootstrap string, opts Options) (*Function, error
 	// A group of its own, so stop takes the bootstrap with it; SIGKILLed
 	// if the test binary dies first.
 	f.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	f.started = time.Now()
 	if err := f.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the RIE: %w", err)
 	}
@@ -103,8 +109,7 @@ func launch(t testing.TB, rie, bootstrap string, opts Options) (*Function, error
 	}
 	f.front = httptest.NewServer(f.serialize(emu)) // httptest binds 127.0.0.1
 	t.Cleanup(func() {
-		f.front.Close()
-		if err := f.stop(); err != nil {
+		if err := f.Stop(); err != nil {
 			t.Errorf("rie: %v", err)
 		}
 		if t.Failed() {
@@ -112,6 +117,17 @@ func launch(t testing.TB, rie, bootstrap string, opts Options) (*Function, error
 		}
 	})
 	return f, nil
+}
+
+// Stop stops the function now, before its test ends, and returns once the
+// RIE is reaped, and with it all the output the function wrote after its
+// responses (its last log lines, its EMF lines). Stopping twice is harmless.
+func (f *Function) Stop() error {
+	f.stopOnce.Do(func() {
+		f.front.Close()
+		f.stopErr = f.stop()
+	})
+	return f.stopErr
 }
 
 // environ is the function's environment: opts.Env plus what the RIE reads.
@@ -138,6 +154,7 @@ func (f *Function) serialize(addr string) http.Handler {
 		defer one.Unlock()
 		f.invokes.Add(1)
 		proxy.ServeHTTP(w, r)
+		f.first.CompareAndSwap(0, int64(time.Since(f.started)))
 	})
 }
 
@@ -152,6 +169,25 @@ func (f *Function) Invocations() int { return int(f.invokes.Load()) }
 
 // Logs is what the RIE and the function wrote so far (its last MiB).
 func (f *Function) Logs() string { return f.logs.String() }
+
+// FirstResponse is the cold start as a caller sees it: from starting the RIE
+// to the end of the first response; 0 before one.
+func (f *Function) FirstResponse() time.Duration { return time.Duration(f.first.Load()) }
+
+// initReport matches the RIE's report of a cold start's init phase (the
+// first one: after a failed init the RIE reports a second, empty one).
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// InitDuration is the init phase (main up to lambda.Start's first poll) the
+// RIE reported in Logs, or 0.
+func (f *Function) InitDuration() time.Duration {
+	m := initReport.FindStringSubmatch(f.Logs())
+	if m == nil {
+		return 0
+	}
+	ms, _ := strconv.ParseFloat(m[1], 64) // the pattern admits only a number
+	return time.Duration(ms * float64(time.Millisecond))
+}
 
 // freeAddr returns a loopback address nothing listens on right now.
 func freeAddr() (string, error) {

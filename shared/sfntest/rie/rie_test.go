@@ -4,6 +4,7 @@ package rie_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,5 +68,31 @@ func TestFunctionErrorIsTheLambdaErrorDocument(t *testing.T) {
 	status, body := invoke(t, fn, `{"do":"fail"}`)
 	if want := `{"errorMessage":"not ready: target workspace unreachable","errorType":"ReadinessError"}`; status != http.StatusOK || body != want {
 		t.Errorf("HTTP %d %s, want 200 %s", status, body, want)
+	}
+}
+
+// Invoke tells a function's failure (a *FunctionError naming the Go type)
+// from its answer; Stop waits for the output, which holds the cold start's
+// init report, and an invoke after it is the invoke's own error.
+func TestInvokeAndStop(t *testing.T) {
+	t.Parallel()
+	fn := rie.Start(t, rie.Build(t, "../internal/probe"), rie.Options{Name: "probe"})
+	body, err := fn.Invoke(t.Context(), []byte(`{"key":"a"}`))
+	if err != nil || !strings.Contains(string(body), `"ok":true`) {
+		t.Fatalf("Invoke = %s, %v; want the function's output", body, err)
+	}
+	_, err = fn.Invoke(t.Context(), []byte(`{"do":"fail"}`))
+	var ferr *rie.FunctionError
+	if !errors.As(err, &ferr) || ferr.Type != "ReadinessError" {
+		t.Errorf("Invoke of a failing function = %v, want a *FunctionError of type ReadinessError", err)
+	}
+	if err := fn.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if fn.FirstResponse() <= 0 || fn.InitDuration() <= 0 {
+		t.Errorf("FirstResponse %s, InitDuration %s; want both measured\n%s", fn.FirstResponse(), fn.InitDuration(), fn.Logs())
+	}
+	if _, err := fn.Invoke(t.Context(), []byte(`{}`)); err == nil || errors.As(err, &ferr) {
+		t.Errorf("Invoke after Stop = %v, want the invoke's own error", err)
 	}
 }

@@ -1,28 +1,24 @@
 //go:build linux
 
-package functions_test
+package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
 	"github.com/drsync/drsync/shared/awstest"
 	"github.com/drsync/drsync/shared/emulator/emutest"
+	"github.com/drsync/drsync/shared/fixture"
 	"github.com/drsync/drsync/shared/handler/handlertest"
+	"github.com/drsync/drsync/shared/localstack"
 	"github.com/drsync/drsync/shared/runbook"
 	"github.com/drsync/drsync/shared/sfntest"
 )
-
-// envDrill turns TestDrill on (make drill).
-const envDrill = "DRSYNC_DRILL"
 
 // drillJob is the job made in DR while failed over, which the failback
 // must bring back to the primary; pausedJob is paused in the primary after
@@ -32,18 +28,13 @@ const (
 	pausedJob = "churn-model-weekly"
 )
 
-// TestDrill is `make drill`, not a test: a failover and a failback of the
-// local stack (moto, two emulated workspaces seeded with the sample estate,
-// the failover function as built for Lambda under the RIE), each driven by
-// the synthesized state machine in aws-local-stepfunctions, printing the
-// readiness reports, each step's duration (its share of the RTO) and a
-// summary. It is skipped unless DRSYNC_DRILL=1.
-func TestDrill(t *testing.T) {
-	if os.Getenv(envDrill) != "1" {
-		t.Skipf("set %s=1 (make drill)", envDrill)
-	}
-	awstest.Start(t)
-	d := &drill{t: t, out: os.Stdout, r: newRunbookStack(t, sfntest.Start(t), runbookOptions{})}
+// runDrill is the drill: a failover and a failback of the local stack, each
+// driven by the synthesized state machine, printing to out the readiness
+// reports, each step's duration (its share of the RTO) and a summary. It
+// fails t when a step or a check of the end state fails.
+func runDrill(t fixture.T, out io.Writer) {
+	awstest.Start(t) // without moto, stop before starting node
+	d := &drill{t: t, out: out, r: localstack.NewRunbook(t, sfntest.Start(t), localstack.RunbookOptions{})}
 	d.printf("drsync drill: pair %s, primary %s, DR %s, ledger table %s in moto (%s)\n",
 		handlertest.Pair, d.r.Source.URL(), d.r.Target.URL(), d.r.Table, awstest.Region)
 	d.pausePrimaryJob(pausedJob)
@@ -62,7 +53,7 @@ func TestDrill(t *testing.T) {
 	d.workInDR()
 	d.readiness("Before the failback", runbook.Failback)
 	back := d.run("FAILBACK", "failback-input.json")
-	resumed := d.r.sync(t, "scheduled.json")
+	resumed := d.r.Sync(t, "scheduled.json")
 	d.printf("\nThe scheduled sync runs forward again: %d created, %d updated, %d deleted (outcome %s).\n",
 		resumed.Actions.Create, resumed.Actions.Update, resumed.Actions.Delete, resumed.Outcome)
 	d.readiness("After the drill", runbook.Failover)
@@ -71,9 +62,9 @@ func TestDrill(t *testing.T) {
 
 // drill prints the drill's report as it goes.
 type drill struct {
-	t   *testing.T
+	t   fixture.T
 	out io.Writer
-	r   *runbookStack
+	r   *localstack.Runbook
 }
 
 // ran is one direction of the drill.
@@ -96,9 +87,9 @@ func (d *drill) readiness(title, direction string) {
 	d.t.Helper()
 	ev, _ := json.Marshal(map[string]any{"step": runbook.StepReadiness, "execution": "drill-readiness",
 		"state": runbook.Input{Direction: direction, Force: true}})
-	body, ferr := d.r.fn.invoke(d.t, ev)
+	body, ferr := d.r.Failover.Invoke(d.t, ev)
 	if ferr != nil {
-		d.t.Fatalf("readiness: %v\n%s", ferr, d.r.fn.tail())
+		d.t.Fatalf("readiness: %v\n%s", ferr, d.r.Failover.Tail())
 	}
 	var st runbook.State
 	if err := json.Unmarshal(body, &st); err != nil || st.Ready == nil {
@@ -114,12 +105,12 @@ func (d *drill) readiness(title, direction string) {
 func (d *drill) run(title, input string) ran {
 	d.t.Helper()
 	begin := time.Now()
-	ex, name := d.r.execute(d.t, input)
+	ex, name := d.r.Execute(d.t, input)
 	wall := time.Since(begin)
 	if ex.Status != sfntest.Succeeded {
-		d.t.Fatalf("%s %s: %s %s %s\n%s", title, name, ex.Status, ex.Error, ex.Cause, d.r.fn.tail())
+		d.t.Fatalf("%s %s: %s %s %s\n%s", title, name, ex.Status, ex.Error, ex.Cause, d.r.Failover.Tail())
 	}
-	st := finalState(d.t, ex)
+	st := localstack.FinalState(d.t, ex)
 	d.printf("\n== %s (execution %s): %s, epoch %d ==\n", title, name, ex.Status, st.Epoch)
 	d.printf("states: %s\n\n", strings.Join(ex.States(), " → "))
 	if err := st.WriteText(d.out); err != nil {
@@ -132,7 +123,7 @@ func (d *drill) run(title, input string) ran {
 // pausePrimaryJob pauses the schedule of the primary's job name.
 func (d *drill) pausePrimaryJob(name string) {
 	d.t.Helper()
-	ctx := context.Background()
+	ctx := d.t.Context()
 	all, err := d.r.SourceAPI.Jobs.ListAll(ctx, jobs.ListJobsRequest{Name: name})
 	if err != nil || len(all) != 1 || all[0].Settings.Schedule == nil {
 		d.t.Fatalf("job %s: %d found (%v), want one with a schedule", name, len(all), err)
@@ -148,12 +139,12 @@ func (d *drill) pausePrimaryJob(name string) {
 // runs the reverse sync that keeps the primary, now the standby, up to date.
 func (d *drill) workInDR() {
 	d.t.Helper()
-	_, err := d.r.TargetAPI.Jobs.Create(context.Background(), jobs.CreateJob{Name: drillJob,
+	_, err := d.r.TargetAPI.Jobs.Create(d.t.Context(), jobs.CreateJob{Name: drillJob,
 		Tasks: []jobs.Task{{TaskKey: "t", NotebookTask: &jobs.NotebookTask{NotebookPath: "/Shared/etl/ingest_orders"}}}})
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	sum := d.r.sync(d.t, "sync-reverse.json")
+	sum := d.r.Sync(d.t, "sync-reverse.json")
 	d.printf("\nWhile failed over, job %q was made in DR; the reverse sync (events/sync-reverse.json) "+
 		"copied it back: %d created, %d updated (outcome %s).\n", drillJob, sum.Actions.Create, sum.Actions.Update, sum.Outcome)
 }
@@ -162,15 +153,15 @@ func (d *drill) workInDR() {
 // end state, what the topic received.
 func (d *drill) summary(over, back ran) {
 	d.t.Helper()
-	pair := d.r.pair(d.t)
-	inPrimary, err := d.r.SourceAPI.Jobs.ListAll(context.Background(), jobs.ListJobsRequest{Name: drillJob})
+	pair := d.r.Pair(d.t)
+	inPrimary, err := d.r.SourceAPI.Jobs.ListAll(d.t.Context(), jobs.ListJobsRequest{Name: drillJob})
 	if err != nil || len(inPrimary) != 1 {
 		d.t.Fatalf("the job made in DR is in the primary %d times (%v), want once", len(inPrimary), err)
 	}
 	if pair.ActiveSide != "primary" || pair.Epoch != 2 {
 		d.t.Fatalf("after the drill the pair is %+v, want the primary active at epoch 2", pair)
 	}
-	notes := d.r.topic.Messages(d.t)
+	notes := d.r.Topic.Messages(d.t)
 	d.printf("\n== Summary ==\n")
 	d.printf("The failover took %s by its steps (%s wall clock), longest %s; the failback %s (%s), longest %s. "+
 		"The pair ended where it started, the primary active, at epoch %d (each switch fences every run started "+
