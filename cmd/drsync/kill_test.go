@@ -45,6 +45,16 @@ func TestKilledProcessRerunConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	// The killed run's last request may still be served (the service does
+	// what it received, the answer goes nowhere): the rerun starts once it
+	// has landed. One landing later still is adopted by its marker at apply
+	// (the create was left pending) or, for a kind without a pending record,
+	// removed as a duplicate by the next run.
+	for idle := time.Now().Add(10 * time.Second); p.tgt.InFlight() > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(idle) {
+			t.Fatal("the target still serves the killed run's requests after 10 s")
+		}
+	}
 	killedAt := mutations(p.tgt)
 	p.tgt.SetLatency(0)
 

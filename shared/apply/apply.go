@@ -352,13 +352,17 @@ func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.
 // state (a cluster to terminate and pin) the ledger says "pending" before the
 // create and holds the new id until the state is set, so a crash or a failed
 // terminate in between is finished by the next run, never left running.
-// An attempt after a failed one first looks for the object that attempt may
-// have made (by its identity marker or name) and adopts it: a create is done
-// at most once.
+// An attempt after a failed one, or after a run that died with this create
+// pending (its request may still have landed after the plan's listing),
+// first looks for the object that attempt may have made (by its identity
+// marker or name) and adopts it: a create is done at most once.
 func (a *Applier) create(ctx context.Context, k resource.Kind, act *plan.Action, obj resource.Object, again bool) (resource.Applied, error) {
 	_, finishes := k.(resource.Finisher)
 	var got resource.Applied
 	found := false
+	if rec := a.current(act.Kind, act.Key); rec.Status == ledger.StatusPending && rec.TargetID == "" {
+		again = true
+	}
 	if again {
 		var err error
 		if got.ID, found, err = a.findCreated(ctx, k, obj); err != nil {

@@ -114,3 +114,28 @@ func TestLostLeaseStopsEveryWrite(t *testing.T) {
 		t.Errorf("err = %v after %d creates, want ErrLeaseLost and no create", err, kind.creates)
 	}
 }
+
+// A create that a dead run left pending (its record has no target id), and
+// whose request landed after this run's listing, is looked for before the
+// create: the object is adopted, not made twice.
+func TestPendingCreateOfADeadRunAdopted(t *testing.T) {
+	kind := &markedKind{}
+	kind.objects = []resource.Object{{ID: "t-late", Doc: resource.Doc{"tags": map[string]any{resource.MarkerTag: "a"}}}}
+	store := newStore(t)
+	pending, err := store.Put(context.Background(), "p", ledger.Record{Kind: "thing", SourceKey: "a", Status: ledger.StatusPending}, ledger.Fence{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := quick(kind, store)
+	opts.Records = []ledger.Record{pending}
+	p := &plan.Plan{Actions: []plan.Action{create("a")}} // planned before the late create landed
+	if err := apply.New(opts).Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Actions[0].Status != plan.StatusDone || kind.creates != 0 {
+		t.Fatalf("status %s after %d creates; want done by adopting t-late", p.Actions[0].Status, kind.creates)
+	}
+	if rec, err := store.Get(context.Background(), "p", "thing", "a"); err != nil || rec.TargetID != "t-late" {
+		t.Errorf("record = %+v, %v; want the adopted t-late", rec, err)
+	}
+}

@@ -104,6 +104,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "internal error: %v", p))
 		}
 	}()
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	endpoint := r.Method + " " + cleanURLPath(r.URL.Path)
 	s.count.add(endpoint)
 	if !s.public[endpoint] && !s.authorized(w, r) {

@@ -87,6 +87,8 @@ type Server struct {
 	fault *faults
 
 	latency atomic.Int64 // per-request latency in ns; starts at Options.Latency
+	// inFlight counts the requests being served now.
+	inFlight atomic.Int64
 	token   atomic.Value // string: the accepted personal access token
 
 	ln   net.Listener
@@ -194,6 +196,12 @@ func (s *Server) Close() error {
 	<-s.done
 	return err
 }
+
+// InFlight is how many requests are being served now. A request whose
+// client has gone (a killed process) is still carried out, as the service
+// carries out what it received; a test waits for 0 before it counts on
+// what those requests did.
+func (s *Server) InFlight() int64 { return s.inFlight.Load() }
 
 // SetLatency changes the latency added to every request from now on.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
