@@ -89,7 +89,7 @@ type Server struct {
 	latency atomic.Int64 // per-request latency in ns; starts at Options.Latency
 	// inFlight counts the requests being served now.
 	inFlight atomic.Int64
-	token   atomic.Value // string: the accepted personal access token
+	token    atomic.Value // string: the accepted personal access token
 
 	ln   net.Listener
 	http *http.Server
