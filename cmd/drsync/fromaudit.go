@@ -92,9 +92,7 @@ func syncAuditFiles(ctx context.Context, f *flags, cfg *config.Config, src, tgt 
 // sourceWorkspaceID is the id the source workspace states, so that records
 // of other workspaces in the files are ignored as the function ignores them.
 func sourceWorkspaceID(ctx context.Context, src resource.Workspace) (string, error) {
-	ws, ok := src.API.(interface {
-		WorkspaceID(ctx context.Context) (int64, error)
-	})
+	ws, ok := src.API.(resource.Identified)
 	if !ok {
 		return "", nil
 	}

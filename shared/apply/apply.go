@@ -196,9 +196,7 @@ func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Pl
 // the error becomes failure.ErrCredentials, which stops the run instead of
 // being recorded against the object.
 func (a *Applier) refusedCredentials(ctx context.Context, err error) error {
-	id, ok := a.opts.Target.API.(interface {
-		WorkspaceID(ctx context.Context) (int64, error)
-	})
+	id, ok := a.opts.Target.API.(resource.Identified)
 	if !ok || !errors.Is(err, apierr.ErrPermissionDenied) {
 		return err
 	}

@@ -16,19 +16,14 @@ import (
 // two URLs), so a sync would copy the workspace into itself.
 var ErrSameWorkspace = errors.New("the source and the target are the same workspace")
 
-// identified is a workspace client that can say which workspace it reaches.
-type identified interface {
-	WorkspaceID(ctx context.Context) (int64, error)
-}
-
 // distinct makes sure src and tgt are two workspaces, by the ids the service
 // states, before anything is read or written: hosts compared as strings
 // cannot see that 127.0.0.1 and localhost, or an alias and a workspace URL,
 // are one. Sides whose client cannot tell are not compared.
 // Errors: ErrSameWorkspace (naming the id), a failed identification.
 func distinct(ctx context.Context, src, tgt resource.Workspace) error {
-	s, ok1 := src.API.(identified)
-	t, ok2 := tgt.API.(identified)
+	s, ok1 := src.API.(resource.Identified)
+	t, ok2 := tgt.API.(resource.Identified)
 	if !ok1 || !ok2 {
 		return nil
 	}
@@ -47,7 +42,7 @@ func distinct(ctx context.Context, src, tgt resource.Workspace) error {
 
 // identify asks a workspace who it is. The call needs no permission, so a
 // refusal there is a refusal of the credentials (failure.ErrCredentials).
-func identify(ctx context.Context, w identified, side string) (int64, error) {
+func identify(ctx context.Context, w resource.Identified, side string) (int64, error) {
 	id, err := w.WorkspaceID(ctx)
 	if errors.Is(err, apierr.ErrUnauthenticated) || errors.Is(err, apierr.ErrPermissionDenied) {
 		return 0, fmt.Errorf("identify the %s workspace: %w: %w", side, failure.ErrCredentials, err)

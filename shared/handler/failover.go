@@ -7,7 +7,6 @@ import (
 
 	"github.com/drsync/drsync/shared/awsconn"
 	"github.com/drsync/drsync/shared/config"
-	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/function"
 	"github.com/drsync/drsync/shared/resource"
@@ -56,23 +55,14 @@ func LoadFailover(ctx context.Context, s function.Setup) (*Failover, error) {
 		}
 		rb.Notify = topic.Publish
 	}
-	opts := connect.OptionsFrom(l.Config, s.Version)
-	opts.RetryTimeout = retryBudget(l.Config.RetryTimeout.Duration, l.Env.FunctionTimeout)
-	opts.Getenv = l.Env.Getenv
-	sm := awsconn.NewSecrets(l.AWS)
-	for _, sd := range []struct {
-		side
-		ws *resource.Workspace
-	}{
-		{side{connect.Source, l.Config.Source, l.Env.SourceARN, config.EnvSourceSecretARN}, &rb.Primary},
-		{side{connect.Target, l.Config.Target, l.Env.TargetARN, config.EnvTargetSecretARN}, &rb.DR},
-	} {
-		ws, err := workspace(ctx, sm, opts, sd.side)
-		if err != nil {
-			l.Logger.WarnContext(ctx, "a workspace is unreachable for the runbook", "side", sd.name, "error", err.Error())
-			ws = runbook.Unreachable(sd.name, err)
+	opts, sm := clientOptions(l.Config, l.Env, s.Version), awsconn.NewSecrets(l.AWS)
+	sides := pairSides(l.Config, l.Env)
+	for i, ws := range []*resource.Workspace{&rb.Primary, &rb.DR} {
+		var err error
+		if *ws, err = workspace(ctx, sm, opts, sides[i]); err != nil {
+			l.Logger.WarnContext(ctx, "a workspace is unreachable for the runbook", "side", sides[i].name, "error", err.Error())
+			*ws = runbook.Unreachable(sides[i].name, err)
 		}
-		*sd.ws = ws
 	}
 	f.Runbook = rb
 	return f, nil

@@ -25,15 +25,29 @@ var _ secretAPI = (*awsconn.Secrets)(nil)
 // workspaces builds both Databricks clients, each from an explicit config
 // with the credentials its secret holds.
 func workspaces(ctx context.Context, cfg *config.Config, e function.Env, sm secretAPI, version string) (src, tgt resource.Workspace, err error) {
-	opts := connect.OptionsFrom(cfg, version)
-	opts.RetryTimeout = retryBudget(cfg.RetryTimeout.Duration, e.FunctionTimeout)
-	opts.Getenv = e.Getenv
-	src, err = workspace(ctx, sm, opts, side{connect.Source, cfg.Source, e.SourceARN, config.EnvSourceSecretARN})
+	opts, sides := clientOptions(cfg, e, version), pairSides(cfg, e)
+	src, err = workspace(ctx, sm, opts, sides[0])
 	if err != nil {
 		return src, tgt, err
 	}
-	tgt, err = workspace(ctx, sm, opts, side{connect.Target, cfg.Target, e.TargetARN, config.EnvTargetSecretARN})
+	tgt, err = workspace(ctx, sm, opts, sides[1])
 	return src, tgt, err
+}
+
+// clientOptions are the options both Databricks clients are built with.
+func clientOptions(cfg *config.Config, e function.Env, version string) connect.Options {
+	opts := connect.OptionsFrom(cfg, version)
+	opts.RetryTimeout = retryBudget(cfg.RetryTimeout.Duration, e.FunctionTimeout)
+	opts.Getenv = e.Getenv
+	return opts
+}
+
+// pairSides are the source and the target, with where their secrets are named.
+func pairSides(cfg *config.Config, e function.Env) [2]side {
+	return [2]side{
+		{connect.Source, cfg.Source, e.SourceARN, config.EnvSourceSecretARN},
+		{connect.Target, cfg.Target, e.TargetARN, config.EnvTargetSecretARN},
+	}
 }
 
 // side is one workspace of the pair and where its secret is named.

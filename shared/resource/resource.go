@@ -71,6 +71,12 @@ type Workspace struct {
 	API  any
 }
 
+// Identified is a workspace API that can say which workspace it reaches
+// (by the workspace id the service states), which needs no permission.
+type Identified interface {
+	WorkspaceID(ctx context.Context) (int64, error)
+}
+
 // Kind is the adapter contract for one kind of object.
 type Kind interface {
 	// Name is the kind's name in plans, the ledger and audit-log keys.

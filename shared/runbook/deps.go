@@ -78,15 +78,10 @@ func (d *Deps) roles(direction string) roles {
 	return roles{from: d.Primary, to: d.DR, records: d.Store, before: engine.SidePrimary, after: engine.SideDR}
 }
 
-// identified is a workspace client that can say which workspace it is.
-type identified interface {
-	WorkspaceID(ctx context.Context) (int64, error)
-}
-
 // answers asks ws who it is, within d.Probe: a workspace that cannot say
 // is down for the runbook's purposes.
 func (d *Deps) answers(ctx context.Context, ws resource.Workspace) error {
-	id, ok := ws.API.(identified)
+	id, ok := ws.API.(resource.Identified)
 	if !ok {
 		return nil
 	}

@@ -147,19 +147,18 @@ func (d *Deps) stepFence(ctx context.Context, st *State, rep *StepReport) error 
 // adopts what exists instead of copying it twice.
 func (d *Deps) stepActivate(ctx context.Context, st *State, rep *StepReport) error {
 	r := d.roles(st.Direction)
-	frozen := frozenFacts(st.Frozen)
-	policy := resource.ActivatePolicy{Start: st.StartClusters}
+	facts, policy := st.activation()
 	err := d.eachRecord(ctx, r, func(k resource.Kind, rec ledger.Record) {
 		a, ok := k.(resource.Activator)
 		if !ok || rec.TargetID == "" {
 			return
 		}
-		facts := merged(rec.Attrs, frozen[resource.Ref{Kind: rec.Kind, Key: rec.SourceKey}])
+		want := facts(rec)
 		if st.DryRun {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("would activate %s %s with %v", rec.Kind, rec.TargetID, facts))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("would activate %s %s with %v", rec.Kind, rec.TargetID, want))
 			return
 		}
-		note, err := a.Activate(ctx, r.to, rec.TargetID, facts, policy)
+		note, err := a.Activate(ctx, r.to, rec.TargetID, want, policy)
 		switch {
 		case err != nil:
 			rep.Outcome = OutcomeFailed
@@ -187,15 +186,13 @@ func (d *Deps) stepVerify(ctx context.Context, st *State, rep *StepReport) error
 			st.Diffs = append(st.Diffs, fmt.Sprintf("the active side is %s, want %s", state.ActiveSide, r.after))
 		}
 	}
-	frozen := frozenFacts(st.Frozen)
-	policy := resource.ActivatePolicy{Start: st.StartClusters}
+	facts, policy := st.activation()
 	err := d.eachRecord(ctx, r, func(k resource.Kind, rec ledger.Record) {
 		a, ok := k.(resource.Activator)
 		if !ok || rec.TargetID == "" || st.DryRun {
 			return
 		}
-		facts := merged(rec.Attrs, frozen[resource.Ref{Kind: rec.Kind, Key: rec.SourceKey}])
-		diffs, err := a.Check(ctx, r.to, rec.TargetID, facts, policy)
+		diffs, err := a.Check(ctx, r.to, rec.TargetID, facts(rec), policy)
 		if err != nil {
 			diffs = []string{err.Error()}
 		}
@@ -292,12 +289,18 @@ func (d *Deps) seedOpposite(ctx context.Context, st *State, r roles) error {
 	return nil
 }
 
-func frozenFacts(frozen []Frozen) map[resource.Ref]map[string]string {
-	out := map[resource.Ref]map[string]string{}
-	for _, f := range frozen {
-		out[resource.Ref{Kind: f.Kind, Key: f.Key}] = f.Facts
+// activation is what Activate gives each object and Verify checks: the
+// facts warm DR recorded for it with what the freeze found laid over them,
+// and the input's policy.
+func (st *State) activation() (func(ledger.Record) map[string]string, resource.ActivatePolicy) {
+	frozen := map[resource.Ref]map[string]string{}
+	for _, f := range st.Frozen {
+		frozen[resource.Ref{Kind: f.Kind, Key: f.Key}] = f.Facts
 	}
-	return out
+	facts := func(rec ledger.Record) map[string]string {
+		return merged(rec.Attrs, frozen[resource.Ref{Kind: rec.Kind, Key: rec.SourceKey}])
+	}
+	return facts, resource.ActivatePolicy{Start: st.StartClusters}
 }
 
 // merged is a copy of base with over laid on it.
