@@ -36,6 +36,9 @@ type Action struct {
 	Reason  string   `json:"reason"`
 	Changes []string `json:"changes,omitempty"`
 	Status  string   `json:"status"`
+	// Blocked lists why a skip is blocked: what in the object the target
+	// cannot accept or run (a node type, a warehouse it cannot resolve).
+	Blocked []resource.Blocked `json:"blocked,omitempty"`
 	Error   string   `json:"error,omitempty"`
 	// ErrorClass says what kind of failure Error is (terminal, transient,
 	// throttled, ambiguous, fenced, stopped).
@@ -122,6 +125,7 @@ type Summary struct {
 	Delete    int `json:"delete"`
 	Skip      int `json:"skip"`
 	Failed    int `json:"failed"`
+	Blocked   int `json:"blocked"`
 	Unchanged int `json:"unchanged"`
 }
 
@@ -141,6 +145,9 @@ func (p *Plan) Summary() Summary {
 		}
 		if a.Status == StatusFailed {
 			s.Failed++
+		}
+		if len(a.Blocked) > 0 {
+			s.Blocked++
 		}
 	}
 	return s

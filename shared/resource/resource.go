@@ -57,6 +57,16 @@ type Object struct {
 	Attrs map[string]string
 }
 
+// Blocked is one reason an object cannot be written to, or would not run in,
+// the target workspace: the key path of the offending field in the object's
+// document ("tasks[].sql_task.warehouse_id"), the value found there, and what
+// the target lacks. A blocked object is skipped, never sent to fail.
+type Blocked struct {
+	Field  string `json:"field"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
 // Applied is what a write left in the target.
 type Applied struct {
 	ID   string // the target id (or path)
