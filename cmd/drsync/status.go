@@ -29,7 +29,9 @@ type statusReport struct {
 	Managed        map[string]int `json:"managed"`
 	ManagedReverse map[string]int `json:"managed_reverse"`
 	Failures       []failure      `json:"failures"`
-	Runs           []ledger.Run   `json:"runs"`
+	// Blocked are the objects the target cannot take, with the causes.
+	Blocked []failure    `json:"blocked"`
+	Runs    []ledger.Run `json:"runs"`
 	// Replication is the latest check of each bucket pair (verify-replication
 	// --ledger, or the replcheck function).
 	Replication []replicationStatus `json:"replication"`
@@ -99,7 +101,7 @@ func readStatus(ctx context.Context, store ledger.Store, pair string) (*statusRe
 		return nil, fmt.Errorf("read replication results: %w", err)
 	}
 	rep := &statusReport{Pair: pair, Active: state.ActiveSide, Epoch: state.Epoch, StopBy: state.StopBy,
-		Managed: map[string]int{}, ManagedReverse: map[string]int{}, Failures: []failure{}, Runs: runs,
+		Managed: map[string]int{}, ManagedReverse: map[string]int{}, Failures: []failure{}, Blocked: []failure{}, Runs: runs,
 		Replication: []replicationStatus{}}
 	for _, r := range repl {
 		rep.Replication = append(rep.Replication, replicationStatus{Source: r.Source, Target: r.Target,
@@ -120,6 +122,10 @@ func (rep *statusReport) add(r ledger.Record) {
 	}
 	if r.TargetID != "" { // a create that failed left nothing to manage
 		managed[r.Kind]++
+	}
+	if r.Status == ledger.StatusBlocked {
+		rep.Blocked = append(rep.Blocked, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError, Reverse: reverse})
+		return
 	}
 	if r.Status == ledger.StatusFailed || r.Failures > 0 {
 		rep.Failures = append(rep.Failures, failure{Kind: r.Kind, Key: r.SourceKey, Error: r.LastError,
@@ -152,6 +158,14 @@ func writeStatus(w io.Writer, rep *statusReport) error {
 			kind += " (reverse sync)"
 		}
 		fmt.Fprintf(tw, "  %s %s\t%d attempt(s), %s\t%s\n", fl.Kind, fl.Key, fl.Attempts, kind, fl.Error)
+	}
+	fmt.Fprintf(tw, "\nBlocked (the target cannot take them; synced once the cause is fixed): %d\n", len(rep.Blocked))
+	for _, b := range rep.Blocked {
+		rev := ""
+		if b.Reverse {
+			rev = " (reverse sync)"
+		}
+		fmt.Fprintf(tw, "  %s %s%s\t%s\n", b.Kind, b.Key, rev, b.Error)
 	}
 	fmt.Fprintf(tw, "\nLast runs:\n")
 	if len(rep.Runs) == 0 {
@@ -219,7 +233,10 @@ func writeReplication(w io.Writer, repl []replicationStatus) {
 
 func counts(c map[string]int) string {
 	var parts []string
-	for _, k := range []string{"create", "update", "delete", "skip", "failed", "unchanged"} {
+	for _, k := range []string{"create", "update", "delete", "skip", "failed", "blocked", "unchanged"} {
+		if k == "blocked" && c[k] == 0 {
+			continue // only runs that met a target which cannot take something say so
+		}
 		parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
 	}
 	return strings.Join(parts, ", ")

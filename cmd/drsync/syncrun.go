@@ -78,8 +78,9 @@ func exitFor(res *engine.Result, err error) error {
 		return wrongDirection(err)
 	case err != nil:
 		return &exitError{code: exitFailed, err: err}
-	case res.Plan.Summary().Failed > 0:
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d actions failed; the rest were applied", res.Plan.Summary().Failed)}
+	case res.Plan.Summary().Failed > 0 || res.Plan.Summary().Blocked > 0:
+		s := res.Plan.Summary()
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d actions failed and %d are blocked; the rest were applied", s.Failed, s.Blocked)}
 	}
 	return nil
 }

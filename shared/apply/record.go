@@ -107,7 +107,8 @@ func (a *Applier) forget(ctx context.Context, kind, key string) error {
 }
 
 // record writes the plan's bindings (objects found in sync: adoption, new
-// change markers) and forgets records whose object is gone from both sides.
+// change markers), marks blocked objects with their causes (for status and
+// readiness), and forgets records whose object is gone from both sides.
 func (a *Applier) record(ctx context.Context, p *plan.Plan) error {
 	if a.opts.DryRun {
 		return nil
@@ -124,6 +125,23 @@ func (a *Applier) record(ctx context.Context, p *plan.Plan) error {
 		}
 		if err := a.write(ctx, rec); err != nil {
 			errs = append(errs, fmt.Errorf("record %s %s: %w", b.Kind, b.Key, err))
+		}
+	}
+	for _, act := range p.Actions {
+		if len(act.Blocked) == 0 {
+			continue
+		}
+		rec := a.current(act.Kind, act.Key)
+		why := plan.BlockedText(act.Blocked)
+		if rec.Status == ledger.StatusBlocked && rec.LastError == why {
+			continue
+		}
+		if rec.Status != ledger.StatusPending { // an unfinished create stays so: the next run finishes it
+			rec.Status = ledger.StatusBlocked
+		}
+		rec.LastError = why
+		if err := a.write(ctx, rec); err != nil {
+			errs = append(errs, fmt.Errorf("record blocked %s %s: %w", act.Kind, act.Key, err))
 		}
 	}
 	for _, r := range p.Forget {

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 // Config is one sync pair. Build it with Load or Parse (which validate), or start
@@ -45,6 +47,21 @@ type Config struct {
 	Replication Replication `json:"replication"`
 	Ledger      Ledger      `json:"ledger"`
 	Failover    Failover    `json:"failover"`
+	// Rewrite are the typed rules that make a copy runnable in DR (instance
+	// profiles, S3 paths, KMS keys, node types differ per region and
+	// account), applied to the document built for the target.
+	Rewrite []rewrite.Rule `json:"rewrite,omitempty"`
+	// IDMap maps the ids of workspace objects drsync does not copy, which
+	// jobs reference, to their DR ids; what it does not name is resolved by
+	// name in DR.
+	IDMap IDMap `json:"id_map,omitempty"`
+}
+
+// IDMap is, per type of object drsync does not copy, source id → DR id.
+type IDMap struct {
+	Warehouses   map[string]string `json:"warehouses,omitempty"`
+	Pipelines    map[string]string `json:"pipelines,omitempty"`
+	Destinations map[string]string `json:"destinations,omitempty"`
 }
 
 // Failover configures the failover and failback runbook.

@@ -222,3 +222,38 @@ func messages(t *testing.T, err error) []string {
 	}
 	return out
 }
+
+// Rewrite rules and id_map are decoded with the rest of the file, and a bad
+// rule is refused at load with its line and field; a good one round-trips.
+func TestParseRewriteRules(t *testing.T) {
+	in := strings.TrimSuffix(minimal, "}") + `,
+  "rewrite": [
+    {"field": "node_type_id", "kinds": ["clusters"], "map": {"i3.xlarge": "i4i.xlarge"}},
+    {"field": "cluster_log_conf.s3.region", "set": "us-east-1"},
+    {"field": "x", "regex": {"pattern": "(", "replace": ""}},
+    {"field": "z"}
+  ],
+  "id_map": {"warehouses": {"abc": ""}}
+}`
+	_, err := Parse([]byte(in), "dev.json")
+	got := messages(t, err)
+	want := []string{
+		`dev.json:9:30: rewrite[2].regex.pattern: bad pattern "(": missing closing ): ` + "`(`",
+		"dev.json:10:5: rewrite[3]: no operation: give exactly one of map, prefix, regex, set, drop",
+		"dev.json:12:29: id_map.warehouses.abc: empty id: map a source id to a DR id",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	good := strings.TrimSuffix(minimal, "}") + `,
+  "rewrite": [{"field": "custom_tags.cost-center", "drop": true}, {"field": "a.b", "set": "v"}],
+  "id_map": {"pipelines": {"p-1": "p-9"}}
+}`
+	c, err := Parse([]byte(good), "dev.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Rewrite[0].Drop || *c.Rewrite[1].Set != "v" || c.IDMap.Pipelines["p-1"] != "p-9" {
+		t.Fatalf("decoded %+v %+v", c.Rewrite, c.IDMap)
+	}
+}

@@ -101,6 +101,9 @@ func (w *walker) value(path *fieldPath, t reflect.Type, pos int) error {
 	if t != nil && path.parent != nil {
 		w.idx.pos[path.String()] = pos
 	}
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem() // an optional value: absent or null means unset
+	}
 	tok, err := w.dec.Token()
 	if err != nil {
 		return w.syntax(err)
@@ -128,7 +131,7 @@ func (w *walker) expect(path *fieldPath, t reflect.Type, pos int, got string) re
 	}
 	fits := t.Kind() == reflect.Slice
 	if got == "object" {
-		fits = t.Kind() == reflect.Struct && t != durationType
+		fits = (t.Kind() == reflect.Struct && t != durationType) || t.Kind() == reflect.Map
 	}
 	if fits {
 		return t
@@ -149,7 +152,16 @@ func (w *walker) object(path *fieldPath, t reflect.Type) error {
 		}
 		key := tok.(string) // Token only yields strings in key position
 		field := path.member(key)
-		ft := w.member(field, key, pos, t != nil, fields, seen)
+		var ft reflect.Type
+		if t != nil && t.Kind() == reflect.Map {
+			ft = t.Elem() // any key: a map's entries are the user's names
+			if seen[key] {
+				w.fail(pos, field, "duplicate key")
+			}
+			seen[key] = true
+		} else {
+			ft = w.member(field, key, pos, t != nil, fields, seen)
+		}
 		if err := w.value(field, ft, pos); err != nil {
 			return err
 		}
@@ -211,7 +223,7 @@ func scalarProblem(t reflect.Type, tok json.Token) string {
 	switch {
 	case t == durationType && got == "string":
 		return durationProblem(tok.(string))
-	case t.Kind() == reflect.Slice && got == "null":
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Map) && got == "null":
 		return "" // null decodes to an empty list, as generators often write it
 	case t.Kind() == reflect.String && got == "string",
 		t.Kind() == reflect.Bool && got == "boolean",
@@ -270,7 +282,7 @@ func jsonKind(tok json.Token) string {
 // jsonFields maps the JSON names of struct t's fields to their types.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
 	fields := map[string]reflect.Type{}
-	if t == nil {
+	if t == nil || t.Kind() != reflect.Struct {
 		return fields
 	}
 	for f := range t.Fields() {

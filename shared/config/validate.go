@@ -3,12 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 var (
@@ -44,6 +47,8 @@ func (c *Config) Validate() error {
 	checkPathMap(&p, c.PathMap)
 	checkPolicies(&p, c)
 	checkReplication(&p, c.Replication)
+	checkRewrite(&p, c.Rewrite)
+	checkIDMap(&p, c.IDMap)
 	for _, d := range []struct {
 		field string
 		v     Duration
@@ -300,5 +305,52 @@ func checkReplication(p *problems, r Replication) {
 func checkS3URL(p *problems, field, v string) {
 	if !s3URL.MatchString(v) {
 		p.add(field, "must be s3://bucket or s3://bucket/prefix, got %q", v)
+	}
+}
+
+// checkRewrite compiles the rewrite rules, so a bad one (no or two
+// operations, a bad regex, an empty map) is refused at load with its
+// position, not at the first sync.
+func checkRewrite(p *problems, rules []rewrite.Rule) {
+	if _, err := rewrite.Compile(rules, nil); err != nil {
+		*p = append(*p, ruleErrors(err)...)
+	}
+}
+
+// Rules compiles the config's rewrite rules; owned names the fields drsync
+// sets itself (engine.CheckConfig passes the kinds' references and markers).
+// Errors: *FieldError values joined.
+func (c *Config) Rules(owned func(field string) (why string, isOwned bool)) (*rewrite.Rules, error) {
+	r, err := rewrite.Compile(c.Rewrite, owned)
+	if err != nil {
+		return nil, errors.Join(ruleErrors(err)...)
+	}
+	return r, nil
+}
+
+// ruleErrors are the rewrite package's errors as the config's, so Load
+// locates them in the file.
+func ruleErrors(err error) []error {
+	var out []error
+	for _, e := range flatten(err) {
+		if fe, ok := errors.AsType[*rewrite.FieldError](e); ok {
+			e = &FieldError{Field: fe.Field, Msg: fe.Msg}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// checkIDMap refuses empty ids: an id_map entry maps one id to another.
+func checkIDMap(p *problems, m IDMap) {
+	for _, t := range []struct {
+		field string
+		ids   map[string]string
+	}{{"id_map.warehouses", m.Warehouses}, {"id_map.pipelines", m.Pipelines}, {"id_map.destinations", m.Destinations}} {
+		for _, from := range slices.Sorted(maps.Keys(t.ids)) {
+			if strings.TrimSpace(from) == "" || strings.TrimSpace(t.ids[from]) == "" {
+				p.add(t.field+"."+from, "empty id: map a source id to a DR id")
+			}
+		}
 	}
 }

@@ -32,6 +32,9 @@ type Result struct {
 	Plan  *plan.Plan
 	Run   ledger.Run
 	Reads int // documents read while taking the snapshot
+	// CatalogCalls are the calls made to read what the target can run and
+	// the objects drsync does not copy (a handful per run, never per object).
+	CatalogCalls int
 
 	records []ledger.Record // every record of the pair when the run started
 }
@@ -70,7 +73,7 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
 	in := &plan.Input{
-		Kinds: plan.Infos(opts.Kinds, opts.Warm), Source: snap.Source, Target: snap.Target,
+		Kinds: plan.Infos(opts.Kinds, opts.Warm, opts.Rewrite), Source: snap.Source, Target: snap.Target,
 		Records: snap.Records, MapPath: opts.MapPath, Revert: opts.Revert,
 		MaxDeleteShare: opts.MaxDeleteShare, AllowMassDelete: opts.AllowMassDelete, Pulled: opts.Pulled,
 		Managed: snap.Managed, RetryFailed: opts.RetryFailed,
@@ -79,8 +82,11 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 	if err := snap.Hydrate(ctx, matches); err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	p := plan.Build(in)
-	return &Result{Plan: p, Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records}, matches, nil
+	res := &Result{Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records}
+	if res.Plan, res.CatalogCalls, err = build(ctx, src, tgt, in, snap.Source, opts); err != nil {
+		return nil, nil, err
+	}
+	return res, matches, nil
 }
 
 // Sync plans and applies under the pair's run lease, fenced by its epoch, and

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
 	"github.com/drsync/drsync/shared/resource/kinds"
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 // Options configure a run. OptionsFor fills what the pair's config decides;
@@ -26,7 +29,13 @@ type Options struct {
 	Keys   []resource.Ref
 	Pulled []string // kinds added as dependencies, for the plan's header
 
-	Warm            resource.WarmPolicy
+	Warm resource.WarmPolicy
+	// Rewrite are the pair's rewrite rules (nil: none).
+	Rewrite *rewrite.Rules
+	// Catalog, when set, makes the catalog the run resolves references to
+	// objects drsync does not copy with, and checks what it writes against
+	// (shared/catalog); nil checks nothing.
+	Catalog         func(src, tgt resource.Workspace) Catalog
 	Revert          bool
 	MaxDeleteShare  float64
 	AllowMassDelete bool
@@ -68,7 +77,50 @@ func CheckConfig(cfg *config.Config) error {
 			errs = append(errs, &config.FieldError{Field: fmt.Sprintf("resources[%d]", i), Msg: err.Error()})
 		}
 	}
+	resources := kinds.ResourceNames()
+	for i, r := range cfg.Rewrite {
+		for j, name := range r.Kinds {
+			if !slices.Contains(resources, name) {
+				errs = append(errs, &config.FieldError{Field: fmt.Sprintf("rewrite[%d].kinds[%d]", i, j),
+					Msg: fmt.Sprintf("unknown resource %q (known: %s)", name, strings.Join(resources, ", "))})
+			}
+		}
+	}
+	if _, err := cfg.Rules(ownedField(kinds.All())); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// ownedField reports the fields a rewrite rule may not touch: the references
+// drsync remaps itself and its identity marker, wherever the rule's key path
+// would meet them.
+func ownedField(ks []resource.Kind) func(string) (string, bool) {
+	owned := map[string]string{}
+	for _, k := range ks {
+		s := k.Schema()
+		for f, kind := range s.Refs {
+			owned[f] = "a reference to a " + kind + " drsync remaps to its DR copy"
+		}
+		if s.Marker != "" {
+			owned[s.Marker] = "drsync's identity marker"
+		}
+	}
+	return func(field string) (string, bool) {
+		want := strings.Split(field, ".")
+		for _, f := range slices.Sorted(maps.Keys(owned)) {
+			have := strings.Split(f, ".")
+			if endsWith(have, want) || endsWith(want, have) {
+				return owned[f], true
+			}
+		}
+		return "", false
+	}
+}
+
+// endsWith reports whether the key path segs ends with the segments of tail.
+func endsWith(segs, tail []string) bool {
+	return len(segs) >= len(tail) && slices.Equal(segs[len(segs)-len(tail):], tail)
 }
 
 // OptionsFor returns the options of one run of cfg's pair: its kinds (the
@@ -83,9 +135,13 @@ func OptionsFor(cfg *config.Config) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
+	rules, err := cfg.Rules(ownedField(ks))
+	if err != nil {
+		return Options{}, err
+	}
 	r := cfg.RateLimits
 	return Options{
-		Pair: cfg.Pair, Kinds: ks, Pulled: pulled,
+		Pair: cfg.Pair, Kinds: ks, Pulled: pulled, Rewrite: rules,
 		Warm: resource.WarmPolicy{
 			PauseJobs: cfg.WarmDR.PauseJobs, TerminateClusters: cfg.WarmDR.TerminateClusters,
 			PinClusters: cfg.WarmDR.PinClusters, PoolMinIdleZero: cfg.WarmDR.PoolMinIdleZero,

@@ -47,7 +47,7 @@ func outcome(p *plan.Plan, applyErr error) ledger.Outcome {
 	switch {
 	case applyErr != nil:
 		return ledger.OutcomeStopped
-	case p.Summary().Failed > 0:
+	case p.Summary().Failed > 0, p.Summary().Blocked > 0:
 		return ledger.OutcomePartial
 	default:
 		return ledger.OutcomeOK
@@ -61,11 +61,17 @@ func finishRun(ctx context.Context, store ledger.Store, opts Options, res *Resul
 		ID: opts.RunID, Started: started, Finished: opts.Now(), Trigger: opts.Trigger, DryRun: opts.DryRun,
 		Outcome: result, Drift: res.Plan.Drift, Kinds: kindNames(opts.Kinds, opts.Reverse),
 		Counts: map[string]int{"create": s.Create, "update": s.Update, "delete": s.Delete,
-			"skip": s.Skip, "failed": s.Failed, "unchanged": s.Unchanged},
+			"skip": s.Skip, "failed": s.Failed, "blocked": s.Blocked, "unchanged": s.Unchanged},
 	}
 	for _, a := range res.Plan.Actions {
-		if a.Status == plan.StatusFailed && len(res.Run.Errors) < maxRunErrors {
+		if len(res.Run.Errors) >= maxRunErrors {
+			break
+		}
+		switch {
+		case a.Status == plan.StatusFailed:
 			res.Run.Errors = append(res.Run.Errors, fmt.Sprintf("%s %s %s: %s", a.Op, a.Kind, a.Key, a.Error))
+		case len(a.Blocked) > 0:
+			res.Run.Errors = append(res.Run.Errors, fmt.Sprintf("blocked %s %s: %s", a.Kind, a.Key, plan.BlockedText(a.Blocked)))
 		}
 	}
 	if runErr != nil && len(res.Run.Errors) < maxRunErrors {

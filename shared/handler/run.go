@@ -105,6 +105,9 @@ type Actions struct {
 	Delete    int `json:"delete"`
 	Skip      int `json:"skip"`
 	Unchanged int `json:"unchanged"`
+	// Blocked of the skips are objects the target cannot take (a node
+	// type, a warehouse it lacks): what needs a person, like Terminal.
+	Blocked int `json:"blocked"`
 	// Done actions changed the target; Failed failed on their own;
 	// Remaining were stopped by the deadline (or by a failure before them
 	// that the deadline caused) and are left for the next run.
@@ -122,8 +125,8 @@ func (a Actions) metricValues(drift int) map[string]metrics.Value {
 		metrics.ActionsCreated: c(a.Create), metrics.ActionsUpdated: c(a.Update),
 		metrics.ActionsDeleted: c(a.Delete), metrics.ActionsSkipped: c(a.Skip),
 		config.MetricActionsFailed: c(a.Failed), metrics.ActionsRemaining: c(a.Remaining),
-		metrics.ActionsFailedTerminal: c(a.Terminal),
-		config.MetricDriftFound:       c(drift),
+		metrics.ActionsFailedTerminal: c(a.Terminal), metrics.ActionsBlocked: c(a.Blocked),
+		config.MetricDriftFound: c(drift),
 	}
 }
 
@@ -167,7 +170,7 @@ func (t *tally) wasStopped(a plan.Action) bool {
 // count sums up p after apply.
 func (t *tally) count(p *plan.Plan) Actions {
 	s := p.Summary()
-	out := Actions{Create: s.Create, Update: s.Update, Delete: s.Delete, Skip: s.Skip, Unchanged: s.Unchanged}
+	out := Actions{Create: s.Create, Update: s.Update, Delete: s.Delete, Skip: s.Skip, Unchanged: s.Unchanged, Blocked: s.Blocked}
 	for _, a := range p.Actions {
 		switch {
 		case a.Status == plan.StatusDone:

@@ -42,7 +42,7 @@ type Record struct {
 	SourceMark int64
 	TargetMark int64
 
-	Status    string // StatusSynced, StatusFailed or StatusPending
+	Status    string // StatusSynced, StatusFailed, StatusPending or StatusBlocked
 	LastError string
 	// Failures counts the failed attempts since the last success. Terminal
 	// says the last one failed for a reason a retry cannot fix (a refused
@@ -68,6 +68,10 @@ const (
 	// warm-DR state (a DR cluster not yet terminated and pinned); the next
 	// run finishes it first.
 	StatusPending = "pending"
+	// StatusBlocked: the target cannot take the object (a node type, an
+	// instance profile, a warehouse it lacks); LastError says why. It is
+	// planned again every run, and written once the cause is gone.
+	StatusBlocked = "blocked"
 )
 
 // Run is the record of one sync run.

@@ -26,9 +26,12 @@ const (
 	// ActionsFailedTerminal counts the failed actions a retry cannot fix
 	// (they wait for their source to change): what needs a person.
 	ActionsFailedTerminal = "ActionsFailedTerminal"
-	RecordsProcessed      = "RecordsProcessed"
-	RecordsIgnored        = "RecordsIgnored"
-	RecordsMalformed      = "RecordsMalformed"
+	// ActionsBlocked counts the objects the target cannot take (a node type,
+	// an instance profile, a warehouse it lacks): skipped, with the causes.
+	ActionsBlocked   = "ActionsBlocked"
+	RecordsProcessed = "RecordsProcessed"
+	RecordsIgnored   = "RecordsIgnored"
+	RecordsMalformed = "RecordsMalformed"
 )
 
 // Units.

@@ -91,15 +91,6 @@ func targetsByID(objs []resource.Object) map[string]resource.Object {
 	return m
 }
 
-// desire is the document the target should hold for s, and its hash.
-func desire(k KindInfo, s resource.Object) (resource.Doc, string, map[string]string) {
-	if k.Warm == nil || s.Doc == nil {
-		return s.Doc, s.Hash, nil
-	}
-	doc, attrs := k.Warm(resource.Clone(s.Doc))
-	return doc, resource.Hash(doc), attrs
-}
-
 func (b *builder) upserts(k KindInfo) {
 	targets := targetsByID(b.in.Target[k.Name])
 	for _, s := range sortedByKey(b.in.Source[k.Name]) {
@@ -110,10 +101,10 @@ func (b *builder) upserts(k KindInfo) {
 		rec, hasRec := b.recs[k.Name][s.Key]
 		tid, matched := b.matches.TargetID(k.Name, s.Key)
 		t := targets[tid]
-		desired, dhash, attrs := desire(k, s)
+		w := Desire(b.in, k, s)
 		switch {
 		case s.Builtin && matched:
-			b.unchanged(k, s, t, rec, hasRec, attrs)
+			b.unchanged(k, s, t, rec, hasRec, w.Attrs)
 		case s.Builtin:
 			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip,
 				Reason: "built-in object with no counterpart of the same name in the target"})
@@ -126,13 +117,13 @@ func (b *builder) upserts(k KindInfo) {
 					"has not changed since (%s); fix the cause, then change the source or sync with --retry-failed",
 					rec.Failures, rec.LastError)})
 		case !matched:
-			b.create(k, s, hasRec, desired, dhash, attrs)
+			b.create(k, s, hasRec, w)
 		case hasRec && rec.Status == ledger.StatusPending && k.Finishes:
-			b.finishPending(k, s, t, rec, desired, dhash, attrs)
-		case t.Hash == dhash:
-			b.unchanged(k, s, t, rec, hasRec, attrs)
+			b.finishPending(k, s, t, rec, w)
+		case t.Hash == w.Hash:
+			b.unchanged(k, s, t, rec, hasRec, w.Attrs)
 		default:
-			b.update(k, s, t, rec, hasRec, desired, dhash, attrs)
+			b.update(k, s, t, rec, hasRec, w)
 		}
 	}
 }
@@ -149,9 +140,9 @@ func (b *builder) failedForGood(s resource.Object, rec ledger.Record) bool {
 
 // finishPending completes an object created without its warm-DR state: the
 // state is set, and the document updated first if it also differs.
-func (b *builder) finishPending(k KindInfo, s, t resource.Object, rec ledger.Record, desired resource.Doc, dhash string, attrs map[string]string) {
-	if t.Hash != dhash {
-		b.update(k, s, t, rec, true, desired, dhash, attrs)
+func (b *builder) finishPending(k KindInfo, s, t resource.Object, rec ledger.Record, w Want) {
+	if t.Hash != w.Hash {
+		b.update(k, s, t, rec, true, w)
 		if i := b.plan.Find(k.Name, s.Key); i >= 0 {
 			b.plan.Actions[i].Finish = true
 			b.plan.Actions[i].Reason += "; its warm-DR state was never set: set now"
@@ -159,13 +150,13 @@ func (b *builder) finishPending(k KindInfo, s, t resource.Object, rec ledger.Rec
 		return
 	}
 	b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Update, TargetID: t.ID, Source: s,
-		Desired: desired, DesiredHash: dhash, Attrs: attrs, Finish: true, FinishOnly: true,
+		Desired: w.Doc, DesiredHash: w.Hash, Attrs: w.Attrs, Finish: true, FinishOnly: true,
 		Reason: "created by an earlier run, but its warm-DR state was never set (the run died or a step failed): set now"})
 }
 
-func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, desired resource.Doc, dhash string, attrs map[string]string) {
+func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, w Want) {
 	a := Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Create, Reason: "new in source",
-		Source: s, Desired: desired, DesiredHash: dhash, Attrs: attrs}
+		Source: s, Desired: w.Doc, DesiredHash: w.Hash, Attrs: w.Attrs, Rewrites: w.Rewrites}
 	if k.Schema.Paths {
 		a.TargetID = b.in.mapPath(s.Key)
 	}
@@ -173,7 +164,7 @@ func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, desired res
 		a.Reason, a.Drift = "missing in target (deleted by hand?): recreated", true
 		b.plan.Drift++
 	}
-	b.add(a)
+	b.addChecked(a, w)
 }
 
 func (b *builder) unchanged(k KindInfo, s, t resource.Object, rec ledger.Record, hasRec bool, attrs map[string]string) {
@@ -192,13 +183,13 @@ func (b *builder) unchanged(k KindInfo, s, t resource.Object, rec ledger.Record,
 	})
 }
 
-func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, hasRec bool, desired resource.Doc, dhash string, attrs map[string]string) {
+func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, hasRec bool, w Want) {
 	srcChanged := !hasRec || rec.SourceHash != s.Hash || rec.Status != ledger.StatusSynced
 	drift := hasRec && rec.TargetHash != t.Hash
 	a := Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Update, TargetID: t.ID,
-		Source: s, Desired: desired, DesiredHash: dhash, Attrs: attrs, Drift: drift}
-	if desired != nil && t.Doc != nil {
-		a.Changes = resource.Diff(t.Doc, desired, 2)
+		Source: s, Desired: w.Doc, DesiredHash: w.Hash, Attrs: w.Attrs, Rewrites: w.Rewrites, Drift: drift}
+	if w.Doc != nil && t.Doc != nil {
+		a.Changes = resource.Diff(t.Doc, w.Doc, 2)
 	}
 	switch {
 	case !hasRec:
@@ -224,7 +215,7 @@ func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, ha
 		a.Replace = true
 		a.Reason += "; replaced: " + f + " cannot change in place"
 	}
-	b.add(a)
+	b.addChecked(a, w)
 }
 
 func forceNew(s *resource.Schema, changes []string) string {
@@ -273,9 +264,9 @@ func (b *builder) dependantUpdates(k KindInfo, ref resource.Ref) []int {
 			idx = append(idx, i)
 			continue
 		}
-		desired, dhash, attrs := desire(k, s)
+		w := Desire(b.in, k, s)
 		b.add(Action{Kind: k.Name, Key: key, Name: s.Name, Op: Update, TargetID: t.ID, Source: s,
-			Desired: desired, DesiredHash: dhash, Attrs: attrs,
+			Desired: w.Doc, DesiredHash: w.Hash, Attrs: w.Attrs, Rewrites: w.Rewrites,
 			Reason: "references " + ref.Kind + " " + ref.Key + ", which is replaced"})
 		idx = append(idx, len(b.plan.Actions)-1)
 	}

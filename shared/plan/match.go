@@ -7,6 +7,7 @@ import (
 
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 // KindInfo is what the planner needs to know of a kind.
@@ -19,13 +20,16 @@ type KindInfo struct {
 	// Finishes: a new object of the kind gets a warm-DR state after its
 	// create (resource.Finisher).
 	Finishes bool
+	// Rewrite are the pair's rewrite rules for the kind; nil: none.
+	Rewrite *rewrite.Rules
 }
 
-// Infos describes kinds for the planner, with the run's warm-DR policy.
-func Infos(kinds []resource.Kind, warm resource.WarmPolicy) []KindInfo {
+// Infos describes kinds for the planner, with the run's warm-DR policy and
+// the pair's rewrite rules (nil: none).
+func Infos(kinds []resource.Kind, warm resource.WarmPolicy, rules *rewrite.Rules) []KindInfo {
 	out := make([]KindInfo, 0, len(kinds))
 	for _, k := range kinds {
-		info := KindInfo{Name: k.Name(), Schema: k.Schema()}
+		info := KindInfo{Name: k.Name(), Schema: k.Schema(), Rewrite: rules.For(k.Info().Resource)}
 		_, info.Finishes = k.(resource.Finisher)
 		if w, ok := k.(resource.Warmer); ok {
 			info.Warm = func(d resource.Doc) (resource.Doc, map[string]string) { return w.Warm(d, warm) }
@@ -59,6 +63,14 @@ type Input struct {
 	// RetryFailed retries objects whose last attempt failed terminally even
 	// though their source has not changed since.
 	RetryFailed bool
+	// Resolve replaces in a desired document the ids of objects drsync does
+	// not copy (SQL warehouses, pipelines, notification destinations) by the
+	// target's, and lists those it cannot resolve; nil resolves nothing.
+	Resolve func(resource.Doc) []resource.Blocked
+	// Check lists what in a document the target cannot run (a node type, an
+	// instance profile, a principal it lacks); nil checks nothing. Only the
+	// documents of creates and updates are checked.
+	Check func(resource.Doc) []resource.Blocked
 }
 
 // Matches pairs source keys with target ids, per kind.

@@ -7,6 +7,7 @@ package plan
 import (
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 // Op is what an action does to the target.
@@ -39,7 +40,10 @@ type Action struct {
 	// Blocked lists why a skip is blocked: what in the object the target
 	// cannot accept or run (a node type, a warehouse it cannot resolve).
 	Blocked []resource.Blocked `json:"blocked,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	// Rewrites are the values the pair's rewrite rules changed in the
+	// document written (creates and updates).
+	Rewrites []rewrite.Change `json:"rewrites,omitempty"`
+	Error    string           `json:"error,omitempty"`
 	// ErrorClass says what kind of failure Error is (terminal, transient,
 	// throttled, ambiguous, fenced, stopped).
 	ErrorClass string `json:"error_class,omitempty"`

@@ -5,11 +5,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -81,7 +83,8 @@ func syncedTarget(src map[string][]resource.Object) (map[string][]resource.Objec
 			if s.Skip != "" {
 				continue
 			}
-			doc, _, attrs := desire(k, s)
+			w := Desire(&Input{}, k, s)
+			doc, attrs := w.Doc, w.Attrs
 			t := s
 			t.Doc, t.Hash, t.ID, t.Key = doc, resource.Hash(doc), "t-"+s.ID, ""
 			if k.Schema.Paths || s.Builtin {
@@ -260,5 +263,67 @@ func TestJobReferenceCycleIsSkipped(t *testing.T) {
 	}
 	if p.Find("job", "101") < 0 {
 		t.Fatal("a job outside the cycle must still be created")
+	}
+}
+
+// Rewrite rules change the document the target gets before it is hashed, so
+// a second plan over the rewritten target is empty; a create the target
+// cannot take is a blocked skip listing every cause, and what references it
+// (the job on the cluster) is skipped with a reason, not sent to fail.
+func TestRewriteAndBlocked(t *testing.T) {
+	set := "us-east-1"
+	rules, err := rewrite.Compile([]rewrite.Rule{
+		{Field: "node_type_id", Map: map[string]string{"i3.xlarge": "i4i.xlarge"}},
+		{Field: "cluster_log_conf.s3.region", Set: &set},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := slices.Clone(allKinds)
+	kinds[1].Rewrite = rules
+	src := sourceEstate()
+	src["cluster"][0].Doc["cluster_log_conf"] = map[string]any{"s3": map[string]any{"destination": "s3://logs"}}
+	src["cluster"][0].Hash = resource.Hash(src["cluster"][0].Doc)
+	in := input(src, nil, nil)
+	in.Kinds = kinds
+	p := Build(in)
+	c := p.Actions[p.Find("cluster", "c-1")]
+	if c.Desired["node_type_id"] != "i4i.xlarge" || len(c.Rewrites) != 2 {
+		t.Fatalf("cluster not rewritten: %v %+v", c.Desired, c.Rewrites)
+	}
+	if src["cluster"][0].Doc["node_type_id"] != "i3.xlarge" {
+		t.Fatal("rewrite changed the source document")
+	}
+
+	// The target as the first plan left it: nothing to do.
+	tgt := map[string][]resource.Object{"cluster": {{Kind: "cluster", ID: "t-c-1", Name: "shared", Origin: "c-1", Doc: c.Desired, Hash: c.DesiredHash}}}
+	recs := []ledger.Record{{Kind: "cluster", SourceKey: "c-1", TargetID: "t-c-1", SourceHash: src["cluster"][0].Hash, TargetHash: c.DesiredHash, Status: ledger.StatusSynced}}
+	in2 := input(src, tgt, recs)
+	in2.Kinds = kinds
+	if i := Build(in2).Find("cluster", "c-1"); i >= 0 {
+		t.Fatalf("a rewritten value planned as drift: %+v", Build(in2).Actions[i])
+	}
+
+	in.Check = func(d resource.Doc) []resource.Blocked {
+		if d["node_type_id"] == "i4i.xlarge" {
+			return []resource.Blocked{{Field: "node_type_id", Value: "i4i.xlarge", Reason: "node type not offered in the target"}}
+		}
+		return nil
+	}
+	in.Resolve = func(d resource.Doc) []resource.Blocked {
+		if d["name"] == "team" {
+			return []resource.Blocked{{Field: "libraries[].whl", Value: "wh-1", Reason: `wheel "etl" has no counterpart in the target`}}
+		}
+		return nil
+	}
+	p = Build(in)
+	golden(t, "blocked", p)
+	if s := p.Summary(); s.Blocked != 2 || p.Find("policy", "P1") >= 0 || p.Find("cluster", "c-1") >= 0 || p.Find("job", "101") >= 0 {
+		t.Fatalf("summary %+v; want the policy and the cluster blocked, the job skipped", s)
+	}
+	for _, a := range p.Actions {
+		if a.Key == "101" && !strings.Contains(a.Reason, "references cluster c-1") {
+			t.Fatalf("job skipped without naming the blocked cluster: %q", a.Reason)
+		}
 	}
 }

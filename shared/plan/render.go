@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/drsync/drsync/shared/resource"
 )
 
 var symbols = map[Op]string{Create: "+", Update: "~", Delete: "-", Skip: "="}
@@ -42,6 +44,9 @@ func WriteText(w io.Writer, p *Plan) error {
 		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to delete, %d skipped, %d unchanged",
 			s.Create, s.Update, s.Delete, s.Skip, s.Unchanged)
 	}
+	if s.Blocked > 0 {
+		fmt.Fprintf(&b, "; %d blocked (the target cannot take them: see ! above)", s.Blocked)
+	}
 	if p.Drift > 0 {
 		fmt.Fprintf(&b, "; drift found on %d", p.Drift)
 	}
@@ -55,14 +60,33 @@ func writeAction(b *strings.Builder, a Action) {
 	if a.Name != "" && a.Name != a.Key {
 		label += fmt.Sprintf(" %q", a.Name)
 	}
-	fmt.Fprintf(b, "  %s %-6s %-9s %s\n", symbols[a.Op], a.Op, a.Kind, label)
+	symbol, op := symbols[a.Op], string(a.Op)
+	if len(a.Blocked) > 0 {
+		symbol, op = "!", "blocked"
+	}
+	fmt.Fprintf(b, "  %s %-6s %-9s %s\n", symbol, op, a.Kind, label)
 	fmt.Fprintf(b, "      %s\n", a.Reason)
+	for _, c := range a.Blocked {
+		fmt.Fprintf(b, "      ! %s = %q: %s\n", c.Field, c.Value, c.Reason)
+	}
 	if len(a.Changes) > 0 {
 		fmt.Fprintf(b, "      changes: %s\n", strings.Join(a.Changes, ", "))
+	}
+	for _, r := range a.Rewrites {
+		fmt.Fprintf(b, "      rewritten (rule %d): %s %q -> %q\n", r.Rule, r.Field, r.From, r.To)
 	}
 	if a.Status == StatusFailed {
 		fmt.Fprintf(b, "      FAILED: %s\n", a.Error)
 	}
+}
+
+// BlockedText is the causes of a blocked action on one line.
+func BlockedText(bs []resource.Blocked) string {
+	parts := make([]string, len(bs))
+	for i, c := range bs {
+		parts[i] = fmt.Sprintf("%s = %q: %s", c.Field, c.Value, c.Reason)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // applied reports whether the plan has been carried out (some action settled).

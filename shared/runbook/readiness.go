@@ -167,17 +167,21 @@ func (d *Deps) unresolved(ctx context.Context, r roles, rep *Readiness) error {
 		return err
 	}
 	for _, rec := range recs {
-		if ledger.IsReverse(rec.Kind) || (rec.Status != ledger.StatusFailed && rec.Status != ledger.StatusPending) {
+		if ledger.IsReverse(rec.Kind) || (rec.Status != ledger.StatusFailed && rec.Status != ledger.StatusPending &&
+			rec.Status != ledger.StatusBlocked) {
 			continue
 		}
 		msg := rec.LastError
-		if rec.Status == ledger.StatusPending {
+		switch rec.Status {
+		case ledger.StatusPending:
 			msg = "created without its warm-DR state: " + msg
+		case ledger.StatusBlocked:
+			msg = "blocked, the standby cannot take it: " + msg
 		}
 		rep.Unresolved = append(rep.Unresolved, Unresolved{Kind: rec.Kind, Key: rec.SourceKey, Error: msg})
 	}
 	if n := len(rep.Unresolved); n > 0 {
-		rep.reason("%d object(s) failed to sync and were not fixed", n)
+		rep.reason("%d object(s) failed to sync or are blocked, and were not fixed", n)
 	}
 	return nil
 }
