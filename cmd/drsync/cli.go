@@ -48,6 +48,8 @@ type flags struct {
 	// the auditlog function's targeted sync over auditFiles (the arguments).
 	reverse, fromAuditLog bool
 	auditFiles            []string
+	// explain names one object whose document plan explains.
+	explain string
 }
 
 // run executes the CLI and returns the process exit code.
@@ -103,6 +105,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	addPairFlags(planCmd, f)
 	planCmd.Flags().BoolVar(&f.reverse, "reverse", false, reverseHelp)
+	planCmd.Flags().StringVar(&f.explain, "explain", "", "explain one object instead: its source document, the rewrite rules applied, "+
+		"the document DR gets and what the plan does (KEY: a workspace path, or kind:id such as job:123)")
 
 	syncCmd := &cobra.Command{
 		Use:   "sync [--from-audit-log FILE...]",

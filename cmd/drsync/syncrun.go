@@ -46,6 +46,9 @@ func runSync(ctx context.Context, f *flags, stdout, stderr io.Writer, planOnly b
 	if f.fromAuditLog {
 		return syncAuditFiles(ctx, f, cfg, src, tgt, store, logger, stdout)
 	}
+	if f.explain != "" {
+		return runExplain(ctx, f, src, tgt, store, opts, stdout)
+	}
 	var bar *progressbar.ProgressBar
 	if f.output == "text" && !f.noProgress && isTerminal(stderr) && !planOnly && !f.dryRun {
 		opts.Planned = func(p *plan.Plan) { bar = newBar(stderr, len(p.Actions)) }
@@ -80,7 +83,7 @@ func exitFor(res *engine.Result, err error) error {
 		return &exitError{code: exitFailed, err: err}
 	case res.Plan.Summary().Failed > 0 || res.Plan.Summary().Blocked > 0:
 		s := res.Plan.Summary()
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d actions failed and %d are blocked; the rest were applied", s.Failed, s.Blocked)}
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d action(s) failed and %d are blocked (see the plan); the rest were applied", s.Failed, s.Blocked)}
 	}
 	return nil
 }

@@ -37,6 +37,8 @@ type Result struct {
 	CatalogCalls int
 
 	records []ledger.Record // every record of the pair when the run started
+	input   *plan.Input     // what the plan was made from (Explain)
+	matches *plan.Matches
 }
 
 // Plan reads both sides and the ledger and returns the plan. It writes nothing.
@@ -82,7 +84,7 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 	if err := snap.Hydrate(ctx, matches); err != nil {
 		return nil, nil, fmt.Errorf("snapshot: %w", err)
 	}
-	res := &Result{Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records}
+	res := &Result{Reads: snap.Reads, Run: ledger.Run{ID: opts.RunID}, records: records, input: in, matches: matches}
 	if res.Plan, res.CatalogCalls, err = build(ctx, src, tgt, in, snap.Source, opts); err != nil {
 		return nil, nil, err
 	}
