@@ -103,8 +103,12 @@ func (b *builder) upserts(k KindInfo) {
 		t := targets[tid]
 		w := Desire(b.in, k, s)
 		switch {
-		case s.Builtin && matched:
+		case s.Builtin && matched && (t.Hash == w.Hash || s.Doc == nil || t.Doc == nil):
 			b.unchanged(k, s, t, rec, hasRec, w.Attrs)
+		case s.Builtin && matched:
+			// What an admin may change on a built-in object (a default
+			// policy's overrides) is synced; it is never created or deleted.
+			b.update(k, s, t, rec, hasRec, w)
 		case s.Builtin:
 			b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip,
 				Reason: "built-in object with no counterpart of the same name in the target"})

@@ -24,15 +24,33 @@ var policySchema = &resource.Schema{
 	Drop:        []string{"policy_id", "created_at_timestamp", "creator_user_name", "is_default"},
 	Defaults:    map[string]any{"max_clusters_per_user": 0},
 	JSONStrings: []string{"definition", "policy_family_definition_overrides"},
+	Refs:        policyRefs,
 	Unordered:   map[string]string{"libraries": ""},
 	MatchByName: true,
+}
+
+// policyRefs are the pools a policy pins clusters to: a fixed or default
+// pool id in its (parsed) definition or in a family policy's overrides is
+// remapped to the pool's DR copy like any reference, so pools are applied
+// first. (A pool in an allowlist's values is left as it is.)
+var policyRefs = map[string]string{
+	"definition.instance_pool_id.value":                                       Pool,
+	"definition.instance_pool_id.defaultValue":                                Pool,
+	"definition.driver_instance_pool_id.value":                                Pool,
+	"definition.driver_instance_pool_id.defaultValue":                         Pool,
+	"policy_family_definition_overrides.instance_pool_id.value":               Pool,
+	"policy_family_definition_overrides.instance_pool_id.defaultValue":        Pool,
+	"policy_family_definition_overrides.driver_instance_pool_id.value":        Pool,
+	"policy_family_definition_overrides.driver_instance_pool_id.defaultValue": Pool,
 }
 
 // Name implements resource.Kind.
 func (*policyKind) Name() string { return Policy }
 
 // Info implements resource.Kind.
-func (*policyKind) Info() resource.Info { return resource.Info{Resource: "policies"} }
+func (*policyKind) Info() resource.Info {
+	return resource.Info{Resource: "policies", DependsOn: []string{Pool}}
+}
 
 // auditEvents: a created policy's id is only in the result.
 func (*policyKind) auditEvents() auditlog.Events {
@@ -50,7 +68,9 @@ func (*policyKind) Schema() *resource.Schema { return policySchema }
 // List implements resource.Kind with one policies/clusters/list call (no
 // paging). The Databricks-managed default policies (is_default: Personal
 // Compute, Job Compute, ...) are Builtin: every workspace has them under its
-// own ids, so they are matched by name, never created or deleted.
+// own ids, so they are matched by name, never created or deleted; what an
+// admin may change on them (overrides, max_clusters_per_user, libraries)
+// is synced like any other update.
 func (*policyKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Object, error) {
 	w, err := apiClient(ws)
 	if err != nil {

@@ -31,7 +31,7 @@ const (
 func All() []resource.Kind {
 	tree := newWSTree()
 	return []resource.Kind{
-		newPolicy(), newPool(), newCluster(),
+		newPool(), newPolicy(), newCluster(),
 		newDirectory(tree), newNotebook(tree), newFile(tree),
 		newJob(),
 	}
