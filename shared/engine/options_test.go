@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/rewrite"
 )
 
 // Every policy of the config reaches the engine: the CLI and the functions
@@ -90,5 +92,36 @@ func TestCheckConfigLocatesUnknownResource(t *testing.T) {
 }`), "pair.json", engine.CheckConfig)
 	if err == nil || !strings.HasPrefix(err.Error(), "pair.json:6:5: resources[1]: unknown resource \"gpus\"") {
 		t.Errorf("err = %v, want it located at pair.json:6:5 resources[1]", err)
+	}
+}
+
+// The README's cross-region, cross-account example loads, with its rewrite
+// rules and id_map, and its rules pass the kinds' checks.
+func TestCrossRegionExampleConfigLoads(t *testing.T) {
+	cfg, err := config.Load(filepath.Join("..", "..", "infra", "examples", "cross-region-pair.json"), engine.CheckConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := engine.OptionsFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Rewrite.Len() != 8 || cfg.IDMap.Warehouses["0123456789abcdef"] == "" {
+		t.Fatalf("rules %d, id_map %+v", opts.Rewrite.Len(), cfg.IDMap)
+	}
+}
+
+// A rewrite rule may not touch what drsync itself remaps or marks.
+func TestRewriteOfOwnedFieldRefused(t *testing.T) {
+	cfg := config.Default()
+	cfg.Rewrite = []rewrite.Rule{{Field: "tasks[].existing_cluster_id", Map: map[string]string{"a": "b"}},
+		{Field: "custom_tags.drsync-source", Drop: true}, {Field: "node_type_id", Kinds: []string{"clusterz"}, Drop: true}}
+	err := engine.CheckConfig(cfg)
+	for _, want := range []string{"rewrite[0].field: tasks[].existing_cluster_id is drsync's own (a reference to a cluster",
+		"rewrite[1].field: custom_tags.drsync-source is drsync's own (drsync's identity marker)",
+		`rewrite[2].kinds[0]: unknown resource "clusterz"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v\nlacks %q", err, want)
+		}
 	}
 }
