@@ -180,6 +180,7 @@ func reportSteady(b *testing.B, s, base runStats) {
 	b.ReportMetric(float64(s.objects)/n, "objects")
 	b.ReportMetric(s.snapshot.Seconds()/n, "snapshot-s")
 	b.ReportMetric(s.apply.Seconds()/n, "apply-s")
+	b.ReportMetric(float64(s.catalogCalls)/n, "catalog-calls")
 	if s.bound > 0 {
 		b.ReportMetric(s.bound.Seconds()/n, "bound-s")
 		b.ReportMetric(s.bound.Seconds()/s.wall.Seconds(), "of-bound")
@@ -373,6 +374,9 @@ type runStats struct {
 	// when other work loads the machine.
 	cpu                     time.Duration
 	objects                 int // objects created or updated in the target
+	// catalogCalls are the reads of what the target can run and of the
+	// objects drsync does not copy (engine.Result.CatalogCalls).
+	catalogCalls int
 	ledgerWrites, throttled int64
 	src, tgt                map[string]int64 // calls per endpoint ("METHOD /path")
 }
@@ -388,6 +392,7 @@ func (s *runStats) add(o runStats) {
 	s.snapBound += o.snapBound
 	s.applyBound += o.applyBound
 	s.objects += o.objects
+	s.catalogCalls += o.catalogCalls
 	s.ledgerWrites += o.ledgerWrites
 	s.throttled += o.throttled
 	s.src, s.tgt = plus(s.src, o.src), plus(s.tgt, o.tgt)
@@ -414,12 +419,13 @@ func (p *benchPair) sync(b *testing.B, limits config.RateLimits) runStats {
 	if err != nil {
 		b.Fatalf("sync: %v", err)
 	}
-	if f := res.Plan.Summary().Failed; f > 0 {
-		b.Fatalf("sync: %d actions failed; first errors: %v", f, res.Run.Errors)
+	if f := res.Plan.Summary(); f.Failed > 0 || f.Blocked > 0 {
+		b.Fatalf("sync: %d actions failed, %d blocked; first errors: %v", f.Failed, f.Blocked, res.Run.Errors)
 	}
 	st := runStats{runs: 1, wall: wall, cpu: cpu, snapshot: planned.Sub(start), apply: wall - planned.Sub(start),
 		src: p.src.Requests(), tgt: p.tgt.Requests(),
-		ledgerWrites: p.store.writes.Load() - writes, throttled: p.throttled.Load() - throttled}
+		ledgerWrites: p.store.writes.Load() - writes, throttled: p.throttled.Load() - throttled,
+		catalogCalls: res.CatalogCalls}
 	st.bound = bound(limits, st.src, st.tgt)
 	st.boundAtDefaults = bound(config.Default().RateLimits, st.src, st.tgt)
 	st.snapBound = bound(limits, snapSrc, snapTgt)
