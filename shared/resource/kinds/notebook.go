@@ -1,6 +1,7 @@
 package kinds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -63,7 +64,9 @@ func (notebook) Read(ctx context.Context, ws resource.Workspace, obj resource.Ob
 	if err != nil {
 		return nil, err
 	}
-	doc := resource.Doc{"language": string(info.Language), "content": content}
+	// get-status's language, or the listing's should an answer lack it.
+	lang := cmp.Or(string(info.Language), obj.Attrs["language"])
+	doc := resource.Doc{"language": lang, "content": content}
 	if format == workspace.ExportFormatJupyter {
 		doc["format"] = nbJupyter
 	}
