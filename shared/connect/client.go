@@ -25,6 +25,7 @@ import (
 type Client struct {
 	Config          *sdkconfig.Config
 	api             *httpclient.ApiClient
+	sdk             *client.DatabricksClient // raw calls the services lack (workspace_large.go)
 	Workspace       *wsapi.WorkspaceAPI
 	Jobs            *jobs.JobsAPI
 	Clusters        *compute.ClustersAPI
@@ -66,6 +67,7 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 	return &Client{
 		Config:          cfg,
 		api:             api,
+		sdk:             c,
 		Workspace:       wsapi.NewWorkspace(c),
 		Jobs:            jobs.NewJobs(c),
 		Clusters:        compute.NewClusters(c),

@@ -106,7 +106,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}()
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
-	endpoint := r.Method + " " + cleanURLPath(r.URL.Path)
+	endpoint := endpointOf(r)
 	s.count.add(endpoint)
 	if !s.public[endpoint] && !s.authorized(w, r) {
 		return
@@ -138,6 +138,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(w, r)
+}
+
+// tailParam ends a route whose last parameter is the rest of the URL path,
+// slashes included (a workspace path).
+const tailParam = "{path...}"
+
+// tailRoutes are the endpoints registered with tailParam, without it.
+var tailRoutes = []string{http.MethodPost + " " + wsImportFilePrefix}
+
+// endpointOf is the endpoint a request is counted, limited and routed as:
+// "METHOD /path", or a tail route's pattern, so that every path written
+// through it is one endpoint.
+func endpointOf(r *http.Request) string {
+	endpoint := r.Method + " " + cleanURLPath(r.URL.Path)
+	for _, prefix := range tailRoutes {
+		if len(endpoint) > len(prefix) && strings.HasPrefix(endpoint, prefix) {
+			return prefix + tailParam
+		}
+	}
+	return endpoint
 }
 
 // paramEndpoint is endpoint with its last segment as the {id} path parameter

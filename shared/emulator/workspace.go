@@ -12,9 +12,22 @@ import (
 // header, Jupyter, HTML) are in workspace_formats.go, folder archives in
 // workspace_archive.go.
 
-// wsMaxContent is the 10 MB limit on imported and exported content
-// (MAX_NOTEBOOK_SIZE_EXCEEDED). It is applied to the decoded bytes.
-const wsMaxContent = 10 << 20
+// Size limits (reference part 2 §10.3). Over any of them the answer is
+// 400 MAX_NOTEBOOK_SIZE_EXCEEDED.
+const (
+	// wsMaxJSON is the 10 MB limit of workspace/import's JSON content and
+	// workspace/export's JSON answer. It counts the base64 text, so the
+	// largest content that fits is 7.5 MB of bytes.
+	wsMaxJSON = 10 << 20
+	// wsMaxContent bounds one object's raw bytes where the service documents
+	// no limit of its own: the multipart import the SDK's Workspace.Upload
+	// sends (limit undocumented, §10.2; the emulator applies the 10 MB to the
+	// bytes) and the entries of an imported archive.
+	wsMaxContent = 10 << 20
+	// wsMaxDirect is what export with direct_download=true serves: "handles
+	// files up to 500 MB" (databricks/cli#6219).
+	wsMaxDirect = 500 << 20
+)
 
 func (s *Server) workspaceRoutes() {
 	s.route(http.MethodGet, "/api/2.0/workspace/list", s.wsListHandler)
@@ -23,6 +36,7 @@ func (s *Server) workspaceRoutes() {
 	s.route(http.MethodPost, "/api/2.0/workspace/import", s.wsImportHandler)
 	s.route(http.MethodPost, "/api/2.0/workspace/mkdirs", s.wsMkdirsHandler)
 	s.route(http.MethodPost, "/api/2.0/workspace/delete", s.wsDeleteHandler)
+	s.workspaceFilesRoutes()
 }
 
 // wsListResponse is {"objects":[...]}; an empty folder answers {}.
@@ -64,6 +78,9 @@ func (s *Server) wsListHandler(r *http.Request) (any, error) {
 }
 
 // wsGetStatusHandler describes one object; "/" is a DIRECTORY with object_id 0.
+// With return_export_info=true a notebook also says how it is stored:
+// repos_export_format JUPYTER (an IPYNB notebook) or SOURCE (reference part 2
+// §10.4; not in SDK v0.118.0, the CLI reads it raw). Other objects carry none.
 // Missing path: 404 RESOURCE_DOES_NOT_EXIST.
 func (s *Server) wsGetStatusHandler(r *http.Request) (any, error) {
 	p, err := parseWSPath(r.URL.Query().Get("path"))
@@ -76,7 +93,11 @@ func (s *Server) wsGetStatusHandler(r *http.Request) (any, error) {
 	if n == nil {
 		return nil, wsNotFound(p)
 	}
-	return n.info(p), nil
+	info := n.info(p)
+	if n.kind == wsNotebook && queryBool(r, "return_export_info") {
+		info.ReposExportFormat = n.storedFormat()
+	}
+	return info, nil
 }
 
 // wsExportResponse is the JSON answer of export without direct_download.
@@ -89,7 +110,8 @@ type wsExportResponse struct {
 // SOURCE), base64 in JSON or, with direct_download=true, as raw bytes.
 // A folder exports as one archive (workspace_archive.go).
 // Errors: 404 for a missing path, 400 INVALID_PARAMETER_VALUE for a format the
-// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED over 10 MB.
+// object cannot take, 400 MAX_NOTEBOOK_SIZE_EXCEEDED when the JSON answer's
+// base64 would exceed 10 MB, or the raw body 500 MB.
 func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	p, err := parseWSPath(q.Get("path"))
@@ -108,11 +130,14 @@ func (s *Server) wsExportHandler(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > wsMaxContent {
-		return nil, wsTooLarge()
-	}
 	if queryBool(r, "direct_download") {
+		if len(data) > wsMaxDirect {
+			return nil, wsTooLarge(wsMaxDirect)
+		}
 		return rawBody{contentType: "application/octet-stream", data: data}, nil
+	}
+	if base64.StdEncoding.EncodedLen(len(data)) > wsMaxJSON {
+		return nil, wsTooLarge(wsMaxJSON)
 	}
 	return wsExportResponse{Content: base64.StdEncoding.EncodeToString(data), FileType: fileType}, nil
 }
@@ -131,7 +156,7 @@ func (s *Server) wsSnapshot(p wsPath) (wsNode, []wsEntry, error) {
 	if n.isFolder() {
 		tree = wsSubtree(n)
 	}
-	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, data: n.data}, tree, nil
+	return wsNode{name: n.name, path: n.path, kind: n.kind, language: n.language, format: n.format, data: n.data}, tree, nil
 }
 
 // wsImportHandler creates or overwrites one notebook or file from a JSON body
@@ -256,10 +281,10 @@ func (s *Server) WorkspaceObjectCount() int {
 	return len(s.ws.byID)
 }
 
-// wsTooLarge is the 10 MB limit error of import and export.
-func wsTooLarge() error {
+// wsTooLarge is the size limit error of import and export.
+func wsTooLarge(limit int) error {
 	return errorf(http.StatusBadRequest, "MAX_NOTEBOOK_SIZE_EXCEEDED",
-		"Notebook size exceeds maximum allowed size (%d bytes).", wsMaxContent)
+		"Notebook size exceeds maximum allowed size (%d bytes).", limit)
 }
 
 // wsImportRequest is an import call, whichever body encoding carried it.
@@ -271,16 +296,17 @@ type wsImportRequest struct {
 	Content   []byte // decoded
 }
 
-// wsReadImport reads a JSON or multipart import body. Content over 10 MB is
-// 400 MAX_NOTEBOOK_SIZE_EXCEEDED; bad base64 is 400 INVALID_PARAMETER_VALUE.
+// wsReadImport reads a JSON or multipart import body. JSON content whose
+// base64 is over 10 MB is 400 MAX_NOTEBOOK_SIZE_EXCEEDED; bad base64 is
+// 400 INVALID_PARAMETER_VALUE.
 func wsReadImport(r *http.Request) (wsImportRequest, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return wsReadMultipart(r)
 	}
-	// A body longer than the base64 of the largest allowed content, plus room
-	// for the other fields, cannot be a valid import: refuse it undecoded.
-	if r.ContentLength > int64(base64.StdEncoding.EncodedLen(wsMaxContent))+64<<10 {
-		return wsImportRequest{}, wsTooLarge()
+	// A body longer than the largest allowed content, plus room for the other
+	// fields, cannot be a valid import: refuse it unread.
+	if r.ContentLength > wsMaxJSON+64<<10 {
+		return wsImportRequest{}, wsTooLarge(wsMaxJSON)
 	}
 	var body struct {
 		Path      string `json:"path"`
@@ -300,14 +326,15 @@ func wsReadImport(r *http.Request) (wsImportRequest, error) {
 		Overwrite: body.Overwrite, Content: data}, nil
 }
 
-// wsDecodeBase64 decodes import content and applies the size limit.
+// wsDecodeBase64 applies the 10 MB limit to import content as sent (the
+// base64 text, reference part 2 §10.3) and decodes it.
 func wsDecodeBase64(s string) ([]byte, error) {
+	if len(s) > wsMaxJSON {
+		return nil, wsTooLarge(wsMaxJSON)
+	}
 	data, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		return nil, invalidParam("Content is not valid base64: %v", err)
-	}
-	if len(data) > wsMaxContent {
-		return nil, wsTooLarge()
 	}
 	return data, nil
 }
@@ -321,8 +348,9 @@ func wsReadMultipart(r *http.Request) (wsImportRequest, error) {
 		return wsImportRequest{}, errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Invalid multipart body: %v", err)
 	}
 	var req wsImportRequest
-	// Room for base64 of the largest allowed content in a plain field.
-	limit := int64(base64.StdEncoding.EncodedLen(wsMaxContent)) + 1
+	// Room for the largest allowed content, base64 in a plain field or raw
+	// in a file part.
+	limit := int64(max(wsMaxJSON, wsMaxContent)) + 1
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -336,7 +364,7 @@ func wsReadMultipart(r *http.Request) (wsImportRequest, error) {
 			return wsImportRequest{}, errorf(http.StatusBadRequest, "MALFORMED_REQUEST", "Invalid multipart body: %v", err)
 		}
 		if int64(len(data)) >= limit {
-			return wsImportRequest{}, wsTooLarge()
+			return wsImportRequest{}, wsTooLarge(int(limit - 1))
 		}
 		if err := req.setField(part.FormName(), part.FileName() != "", data); err != nil {
 			return wsImportRequest{}, err
@@ -362,7 +390,7 @@ func (req *wsImportRequest) setField(name string, isFile bool, data []byte) erro
 			return err
 		}
 		if len(data) > wsMaxContent {
-			return wsTooLarge()
+			return wsTooLarge(wsMaxContent)
 		}
 		req.Content = data
 	}

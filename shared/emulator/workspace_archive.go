@@ -51,7 +51,13 @@ func wsSubtree(n *wsNode) []wsEntry {
 	var out []wsEntry
 	var walk func(n *wsNode, rel string)
 	walk = func(n *wsNode, rel string) {
-		out = append(out, wsEntry{rel: rel, kind: n.kind, language: n.language, data: n.data})
+		data := n.data
+		if n.kind == wsNotebook {
+			// Archives hold notebooks as source: IPYNB notebooks lose their
+			// format (§10.2, RECALL).
+			data = n.source()
+		}
+		out = append(out, wsEntry{rel: rel, kind: n.kind, language: n.language, data: data})
 		for _, c := range n.sortedChildren() {
 			walk(c, path.Join(rel, c.name))
 		}

@@ -38,18 +38,48 @@ func wsRender(n wsNode, tree []wsEntry, format string) ([]byte, string, error) {
 }
 
 func wsRenderNotebook(n wsNode, format string) ([]byte, string, error) {
+	if format == wsJupyter && n.format == wsJupyter {
+		// An IPYNB notebook exports as the document it stores: outputs,
+		// widgets and metadata included.
+		return n.data, "ipynb", nil
+	}
+	body := n.source()
 	switch format {
 	case "SOURCE", "AUTO", "RAW":
-		return wsWithHeader(n.language, n.data), wsLanguages[n.language].fileType, nil
-	case "JUPYTER":
-		data, err := wsToJupyter(n.name, n.language, n.data)
+		return wsWithHeader(n.language, body), wsLanguages[n.language].fileType, nil
+	case wsJupyter:
+		data, err := wsToJupyter(n.name, n.language, body)
 		return data, "ipynb", err
 	case "HTML":
-		return wsToHTML(n.name, wsWithHeader(n.language, n.data)), "html", nil
+		return wsToHTML(n.name, wsWithHeader(n.language, body)), "html", nil
 	case "DBC":
-		return wsArchive("", []wsEntry{{rel: n.name, kind: wsNotebook, language: n.language, data: n.data}}, format)
+		return wsArchive("", []wsEntry{{rel: n.name, kind: wsNotebook, language: n.language, data: body}}, format)
 	}
 	return nil, "", wsUnsupported("exporting notebooks as %s", format)
+}
+
+// wsJupyter is the JUPYTER export/import format, and the storage format of an
+// IPYNB notebook.
+const wsJupyter = "JUPYTER"
+
+// storedFormat is a notebook's repos_export_format: JUPYTER for an IPYNB
+// notebook, SOURCE otherwise.
+func (n *wsNode) storedFormat() string {
+	if n.format == wsJupyter {
+		return wsJupyter
+	}
+	return "SOURCE"
+}
+
+// source is a notebook's cells in source form (without the header line): the
+// stored source, or the cells of an IPYNB notebook's document (outputs
+// dropped). A stored document was validated on import, so it converts.
+func (n *wsNode) source() []byte {
+	if n.format != wsJupyter {
+		return n.data
+	}
+	body, _ := wsJupyterSource(n.data, n.language)
+	return body
 }
 
 // wsUnsupported is a clear 400 for a documented feature the emulator leaves out.
@@ -140,19 +170,39 @@ type wsIpynb struct {
 		CellType string          `json:"cell_type"`
 		Source   json.RawMessage `json:"source"`
 	} `json:"cells"`
+	Metadata struct {
+		LanguageInfo struct {
+			Name string `json:"name"`
+		} `json:"language_info"`
+	} `json:"metadata"`
 }
 
-// wsFromJupyter converts an .ipynb document into a notebook: code cells become
-// source cells, markdown cells "%md" MAGIC cells. Language defaults to PYTHON
-// (Jupyter notebooks report PYTHON). A document without a cells array is
+// wsFromJupyter reads an .ipynb document into an IPYNB notebook that stores
+// the document as sent (reference part 2 §10.4: JUPYTER import keeps the
+// storage format). Language is lang, else the document's language_info name
+// when it is a notebook language, else PYTHON (Jupyter notebooks report their
+// kernel language). A document without a cells array is
 // 400 INVALID_PARAMETER_VALUE.
 func wsFromJupyter(content []byte, lang string) (wsContent, error) {
-	if lang == "" {
-		lang = "PYTHON"
-	}
 	var nb wsIpynb
 	if err := json.Unmarshal(content, &nb); err != nil || nb.Cells == nil {
 		return wsContent{}, invalidParam("Unable to parse the content as a Jupyter notebook.")
+	}
+	if lang == "" {
+		lang = strings.ToUpper(nb.Metadata.LanguageInfo.Name)
+	}
+	if _, ok := wsLanguages[lang]; !ok {
+		lang = "PYTHON"
+	}
+	return wsContent{kind: wsNotebook, language: lang, format: wsJupyter, data: content}, nil
+}
+
+// wsJupyterSource converts an .ipynb document into source cells: code cells
+// as they are, markdown cells as "%md" MAGIC cells.
+func wsJupyterSource(content []byte, lang string) ([]byte, error) {
+	var nb wsIpynb
+	if err := json.Unmarshal(content, &nb); err != nil {
+		return nil, err
 	}
 	cells := make([]string, 0, len(nb.Cells))
 	for _, c := range nb.Cells {
@@ -162,7 +212,7 @@ func wsFromJupyter(content []byte, lang string) (wsContent, error) {
 		}
 		cells = append(cells, src)
 	}
-	return wsContent{kind: wsNotebook, language: lang, data: []byte(strings.Join(cells, wsCommandSep(lang)))}, nil
+	return []byte(strings.Join(cells, wsCommandSep(lang))), nil
 }
 
 // wsCellSource reads a cell's source, which nbformat allows as a string or a

@@ -26,11 +26,15 @@ type wsNode struct {
 	path     string // canonical ("/Users/a b/x"), without the /Workspace mount
 	kind     string // wsDirectory, wsRepo, wsNotebook or wsFile
 	language string // notebooks only
+	// format is how a notebook is stored: "" for source, wsJupyter for an
+	// IPYNB notebook, whose data is then its .ipynb document (reference
+	// part 2 §10.4).
+	format   string
 	id       int64
 	created  int64 // epoch ms; notebooks and files only
 	modified int64
-	// data is a notebook's source without its "Databricks notebook source" header
-	// line, or a file's bytes. It is replaced on overwrite, never changed in place,
+	// data is a source notebook's source without its "Databricks notebook
+	// source" header line, an IPYNB notebook's document, or a file's bytes. It is replaced on overwrite, never changed in place,
 	// so a handler may keep reading it after releasing s.mu.
 	data     []byte
 	parent   *wsNode
@@ -273,6 +277,8 @@ type wsObjectInfo struct {
 	Size       *int64 `json:"size,omitempty"`
 	CreatedAt  *int64 `json:"created_at,omitempty"`
 	ModifiedAt *int64 `json:"modified_at,omitempty"`
+	// ReposExportFormat is set by get-status with return_export_info=true.
+	ReposExportFormat string `json:"repos_export_format,omitempty"`
 }
 
 // info describes n with its path echoed the way p was sent.
@@ -300,6 +306,7 @@ func (n *wsNode) info(p wsPath) wsObjectInfo {
 type wsContent struct {
 	kind     string // wsNotebook or wsFile
 	language string
+	format   string // notebooks: "" (source) or wsJupyter, as wsNode.format
 	data     []byte
 }
 
@@ -323,11 +330,13 @@ func (s *Server) wsPut(p wsPath, c wsContent, overwrite bool) (*wsNode, error) {
 		if !overwrite || n.kind != c.kind {
 			return nil, alreadyExists("Node named '%s' already exists", p.name())
 		}
-		n.language, n.data, n.modified = c.language, c.data, now
+		// The import's format decides the storage format: a SOURCE import
+		// over an IPYNB notebook makes it a source notebook (§10.4, RECALL).
+		n.language, n.format, n.data, n.modified = c.language, c.format, c.data, now
 		return n, nil
 	}
 	n := &wsNode{name: p.name(), path: joinWSPath(dir.path, p.name()), kind: c.kind,
-		language: c.language, id: s.newObjectID(), created: now, modified: now, data: c.data}
+		language: c.language, format: c.format, id: s.newObjectID(), created: now, modified: now, data: c.data}
 	s.ws.insert(dir, n)
 	return n, nil
 }

@@ -29,14 +29,15 @@ func (file) Info() resource.Info {
 	return resource.Info{Resource: "files", DependsOn: []string{Directory}, Rates: wsRates}
 }
 
-// Read implements resource.Reader with one export. AUTO is the documented
-// format that gives a workspace file's bytes unchanged.
+// Read implements resource.Reader with one export, or one direct download
+// when the listed size is over the JSON export's limit (wslarge.go). AUTO is
+// the documented format that gives a workspace file's bytes unchanged.
 func (file) Read(ctx context.Context, ws resource.Workspace, obj resource.Object) (resource.Doc, error) {
 	w, err := apiClient(ws)
 	if err != nil {
 		return nil, err
 	}
-	content, err := wsExport(ctx, w, obj.ID, workspace.ExportFormatAuto)
+	content, err := wsRead(ctx, w, obj.ID, workspace.ExportFormatAuto, wsSize(obj.Attrs))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,8 @@ func (f file) Create(ctx context.Context, ws resource.Workspace, want resource.O
 	return f.Update(ctx, ws, want.ID, want)
 }
 
-// Update implements resource.Kind: a RAW import over the path, then one
+// Update implements resource.Kind: a RAW import over the path (through
+// import-file when the content is over the JSON import's limit), then one
 // get-status for the target's modified_at. RAW, not AUTO: AUTO would turn a
 // file "x.py" that starts with the notebook header into a notebook "x".
 // A missing content is an empty file.

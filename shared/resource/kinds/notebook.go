@@ -1,6 +1,7 @@
 package kinds
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -11,14 +12,20 @@ import (
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// notebook adapts workspace notebooks. The document is the notebook's SOURCE
-// export (header line included) and its language:
+// notebook adapts workspace notebooks. The document is the notebook's export
+// and its language; an IPYNB notebook's also names its format:
 //
-//	{"language": "PYTHON", "content": "<base64 of the source>"}
+//	{"language": "PYTHON", "content": "<base64 of the SOURCE export>"}
+//	{"language": "PYTHON", "format": "JUPYTER", "content": "<base64 of the .ipynb>"}
 //
-// so the hash is of the real content. Listed from the run's walk with Mark =
-// modified_at and a nil Doc (its language in Attrs): a notebook is exported
-// only when it moved since the last sync.
+// so the hash is of the real content, and a source notebook's document (and
+// hash) is what it was before IPYNB notebooks were told apart. An IPYNB
+// notebook is copied as JUPYTER, which keeps its storage format, outputs,
+// widgets and environment (reference part 2 §10.4: a SOURCE round trip would
+// make it a source notebook). Listed from the run's walk with Mark =
+// modified_at and a nil Doc: a listing cannot tell the two apart, so the
+// format is asked (get-status) only when the notebook is read, i.e. when it
+// moved since the last sync or is new.
 type notebook struct{ wsKind }
 
 // notebook reads its document with an export.
@@ -37,27 +44,38 @@ var wsRates = map[string]string{
 	"read": resource.RateExport, "create": resource.RateImport, "update": resource.RateImport,
 }
 
-// Read implements resource.Reader with one SOURCE export. The language comes
-// from the listing (obj.Attrs), or from one get-status when obj was not listed.
+// Read implements resource.Reader: one get-status with return_export_info
+// (language and storage format), then one export in that format (a direct
+// download when the service says the JSON export is too large).
 func (notebook) Read(ctx context.Context, ws resource.Workspace, obj resource.Object) (resource.Doc, error) {
 	w, err := apiClient(ws)
 	if err != nil {
 		return nil, err
 	}
-	lang := obj.Attrs["language"]
-	if lang == "" {
-		info, err := w.Workspace.GetStatus(ctx, workspace.GetStatusRequest{Path: obj.ID})
-		if err != nil {
-			return nil, fmt.Errorf("get-status: %w", err)
-		}
-		lang = string(info.Language)
+	info, err := w.StatusWithExportInfo(ctx, obj.ID)
+	if err != nil {
+		return nil, fmt.Errorf("get-status: %w", err)
 	}
-	content, err := wsExport(ctx, w, obj.ID, workspace.ExportFormatSource)
+	format := workspace.ExportFormatSource
+	if info.ReposExportFormat == nbJupyter {
+		format = workspace.ExportFormatJupyter
+	}
+	content, err := wsRead(ctx, w, obj.ID, format, 0)
 	if err != nil {
 		return nil, err
 	}
-	return resource.Doc{"language": lang, "content": content}, nil
+	// get-status's language, or the listing's should an answer lack it.
+	lang := cmp.Or(string(info.Language), obj.Attrs["language"])
+	doc := resource.Doc{"language": lang, "content": content}
+	if format == workspace.ExportFormatJupyter {
+		doc["format"] = nbJupyter
+	}
+	return doc, nil
 }
+
+// nbJupyter is the repos_export_format of an IPYNB notebook, and the
+// document's "format" for one.
+const nbJupyter = "JUPYTER"
 
 // Create implements resource.Kind. It imports with overwrite too: after a
 // crash between the import and the ledger write, the rerun must replace the
@@ -67,8 +85,10 @@ func (n notebook) Create(ctx context.Context, ws resource.Workspace, want resour
 	return n.Update(ctx, ws, want.ID, want)
 }
 
-// Update implements resource.Kind: a SOURCE import over the path, then one
-// get-status so the engine records the target's modified_at.
+// Update implements resource.Kind: an import over the path, JUPYTER for an
+// IPYNB notebook's document and SOURCE otherwise (the multipart form when the
+// content is over the JSON import's limit), then one get-status so the
+// engine records the target's modified_at.
 func (n notebook) Update(ctx context.Context, ws resource.Workspace, id string, want resource.Object) (resource.Applied, error) {
 	w, err := apiClient(ws)
 	if err != nil {
@@ -76,11 +96,17 @@ func (n notebook) Update(ctx context.Context, ws resource.Workspace, id string, 
 	}
 	lang, _ := want.Doc["language"].(string)
 	content, _ := want.Doc["content"].(string)
+	format, _ := want.Doc["format"].(string)
 	if lang == "" || content == "" {
 		return resource.Applied{}, fmt.Errorf("document needs language and content, got keys %v", docKeys(want.Doc))
 	}
-	return n.wsImport(ctx, w, workspace.Import{Path: id, Format: workspace.ImportFormatSource,
-		Language: workspace.Language(lang), Content: content, Overwrite: true})
+	req := workspace.Import{Path: id, Format: workspace.ImportFormatSource,
+		Language: workspace.Language(lang), Content: content, Overwrite: true}
+	if format == nbJupyter {
+		// The document carries its kernel language; a language is for SOURCE.
+		req.Format, req.Language = workspace.ImportFormatJupyter, ""
+	}
+	return n.wsImport(ctx, w, req)
 }
 
 // auditEvents: the notebook service logs notebooks and workspace files

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -154,10 +155,15 @@ func wsObject(kind string, info workspace.ObjectInfo, skip string) resource.Obje
 		o.Builtin = skip == "" && wsBuiltin(info.Path)
 	case kind == Notebook:
 		o.Mark = info.ModifiedAt
-		// The language is in the listing; keeping it saves Read a get-status.
+		// The listed language, for reports. Read still asks language and
+		// storage format in one get-status: the listing cannot tell an IPYNB
+		// notebook from a source one.
 		o.Attrs = map[string]string{"language": string(info.Language)}
 	default:
 		o.Mark = info.ModifiedAt
+		// The size tells Read, before any call, whether the JSON export can
+		// carry the file (wslarge.go).
+		o.Attrs = map[string]string{"size": strconv.FormatInt(info.Size, 10)}
 	}
 	return o
 }
@@ -370,19 +376,20 @@ func wsExport(ctx context.Context, w *connect.Client, path string, format worksp
 	return base64.StdEncoding.EncodeToString(data), nil
 }
 
-// wsImport writes one notebook or file and returns its path and new
-// modified_at. Content is always sent, even when empty (an empty file).
+// wsImport writes one notebook or file, by the path its size allows
+// (wsWrite), and returns its path and new modified_at. Content is always
+// sent, even when empty (an empty file).
 func (k wsKind) wsImport(ctx context.Context, w *connect.Client, req workspace.Import) (resource.Applied, error) {
 	defer k.tree.forget(w)
 	req.ForceSendFields = append(req.ForceSendFields, "Content")
-	err := w.Workspace.Import(ctx, req)
+	err := wsWrite(ctx, w, req)
 	if errors.Is(err, apierr.ErrNotFound) {
 		// Import never creates its parent folder. A full sync creates folders
 		// first; a targeted one (a notebook created in a new folder) may not
 		// name the folder, so make it (mkdir -p) and import once more. The next
 		// full sync adopts the folder by its path.
 		if err = w.Workspace.MkdirsByPath(ctx, path.Dir(req.Path)); err == nil {
-			err = w.Workspace.Import(ctx, req)
+			err = wsWrite(ctx, w, req)
 		}
 	}
 	if err != nil {
