@@ -1,0 +1,41 @@
+package catalog
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/drsync/drsync/shared/resource"
+)
+
+// The catalog's cost does not grow with the documents: 50 jobs naming the
+// same warehouse (by name), node type, runtime and run_as user cost what
+// one does: the warehouse lists of both sides, DR's node types and
+// runtimes, and one SCIM lookup.
+func TestCallsBounded(t *testing.T) {
+	p := newPair(t)
+	w := seedWorld(t, p)
+	job := func(i int) resource.Doc {
+		return mustDoc(t, w.expand(fmt.Sprintf(`{"name": "job-%d", "run_as": {"user_name": "ann@corp.com"},
+			"tasks": [{"task_key": "q", "sql_task": {"warehouse_id": "<src/wh/bi-wh>"}},
+				{"task_key": "c", "new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge"}}]}`, i)))
+	}
+	const wantCalls = 5
+	for _, n := range []int{1, 50} {
+		c := p.catalog(w.ids)
+		var docs []resource.Doc
+		for i := range n {
+			docs = append(docs, job(i))
+		}
+		load(t, c, docs...)
+		load(t, c, docs...) // loading again reads nothing
+		for _, d := range docs {
+			if b := append(c.Resolve(d), c.Check(d)...); len(b) != 0 {
+				t.Fatalf("%d jobs: blocked %v", n, b)
+			}
+		}
+		t.Logf("%d jobs: Calls() = %d, requests src %v dr %v", n, c.Calls(), p.src.Requests(), p.dr.Requests())
+		if c.Calls() != wantCalls || p.requests() != wantCalls {
+			t.Errorf("%d jobs: Calls() = %d, emulator requests = %d, want %d", n, c.Calls(), p.requests(), wantCalls)
+		}
+	}
+}
