@@ -96,6 +96,8 @@ func (d *drCatalog) zoneReason(z string) string {
 		return ""
 	case d.zones == nil:
 		return fmt.Sprintf("zone %q was not checked: DR zones were not read (LoadChecks)", z)
+	case len(d.zones) == 0:
+		return fmt.Sprintf("zone %q is not a DR zone (DR lists no zones)", z)
 	case !slices.Contains(d.zones, z):
 		return fmt.Sprintf("zone %q is not a DR zone (DR has %s)", z, strings.Join(d.zones, ", "))
 	}

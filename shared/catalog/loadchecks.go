@@ -1,13 +1,12 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
-
-	"github.com/databricks/databricks-sdk-go/service/compute"
 
 	"github.com/drsync/drsync/shared/resource"
 )
@@ -66,59 +65,77 @@ const autoZone = "auto"
 // concurrently, a few at a time.
 // Errors: the first failed read's, wrapped with what was being read.
 func (c *Catalog) LoadChecks(ctx context.Context, docs []resource.Doc) error {
-	need := needsOf(docs)
-	d := &c.drcat
-	var principals []principal
-	for _, p := range slices.SortedFunc(maps.Keys(need.principals), comparePrincipals) {
-		if _, known := d.principals[p]; !known {
-			principals = append(principals, p)
-		}
-	}
-	secretsDue := len(need.scopes) > 0 && (d.secrets.scopes == nil || hasUnreadScope(d.secrets, need.scopes))
-	if !(need.nodeTypes && d.nodeTypes == nil) && !(need.runtimes && d.runtimes == nil) &&
-		!(need.zones && d.zones == nil) && !(need.profiles && d.profiles == nil) && !secretsDue && len(principals) == 0 {
+	due := c.drcat.due(needsOf(docs))
+	if due.empty() {
 		return nil
 	}
 	_, dr, err := c.apis()
 	if err != nil {
 		return err
 	}
-	var (
-		nodeTypes map[string]compute.NodeType
-		runtimes  map[string]bool
-		zones     []string
-		profiles  map[string]bool
-		secrets   drSecrets
-		found     = make([]bool, len(principals))
-	)
+	var got drCatalog // each read fills its own field
+	found := make([]bool, len(due.principals))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(loadConcurrency)
-	if need.nodeTypes && d.nodeTypes == nil {
-		g.Go(func() (err error) { nodeTypes, err = c.readNodeTypes(gctx, dr); return err })
+	if due.nodeTypes {
+		g.Go(func() (err error) { got.nodeTypes, err = c.readNodeTypes(gctx, dr); return err })
 	}
-	if need.runtimes && d.runtimes == nil {
-		g.Go(func() (err error) { runtimes, err = c.readRuntimes(gctx, dr); return err })
+	if due.runtimes {
+		g.Go(func() (err error) { got.runtimes, err = c.readRuntimes(gctx, dr); return err })
 	}
-	if need.zones && d.zones == nil {
-		g.Go(func() (err error) { zones, err = c.readZones(gctx, dr); return err })
+	if due.zones {
+		g.Go(func() (err error) { got.zones, err = c.readZones(gctx, dr); return err })
 	}
-	if need.profiles && d.profiles == nil {
-		g.Go(func() (err error) { profiles, err = c.readProfiles(gctx, dr); return err })
+	if due.profiles {
+		g.Go(func() (err error) { got.profiles, err = c.readProfiles(gctx, dr); return err })
 	}
-	if secretsDue {
-		g.Go(func() (err error) { secrets, err = c.readSecrets(gctx, dr, d.secrets, need.scopes); return err })
+	if due.secrets {
+		g.Go(func() (err error) {
+			got.secrets, err = c.readSecrets(gctx, dr, c.drcat.secrets, due.scopes)
+			return err
+		})
 	}
-	for i, p := range principals {
+	for i, p := range due.principals {
 		g.Go(func() (err error) { found[i], err = c.readPrincipal(gctx, dr, p); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	d.merge(nodeTypes, runtimes, zones, profiles, secrets)
-	for i, p := range principals {
-		d.principals[p] = found[i]
+	c.drcat.merge(got)
+	for i, p := range due.principals {
+		c.drcat.principals[p] = found[i]
 	}
 	return nil
+}
+
+// dueReads is what a LoadChecks has to read: what is needed and not yet read.
+type dueReads struct {
+	nodeTypes, runtimes, zones, profiles, secrets bool
+	scopes                                        map[string]bool
+	principals                                    []principal // sorted
+}
+
+// due is what of n d has not read yet.
+func (d *drCatalog) due(n checkNeeds) dueReads {
+	out := dueReads{
+		nodeTypes: n.nodeTypes && d.nodeTypes == nil,
+		runtimes:  n.runtimes && d.runtimes == nil,
+		zones:     n.zones && d.zones == nil,
+		profiles:  n.profiles && d.profiles == nil,
+		secrets:   len(n.scopes) > 0 && (d.secrets.scopes == nil || hasUnreadScope(d.secrets, n.scopes)),
+		scopes:    n.scopes,
+	}
+	for _, p := range slices.SortedFunc(maps.Keys(n.principals), comparePrincipals) {
+		if _, known := d.principals[p]; !known {
+			out.principals = append(out.principals, p)
+		}
+	}
+	return out
+}
+
+// empty reports whether nothing is due.
+func (u dueReads) empty() bool {
+	return !u.nodeTypes && !u.runtimes && !u.zones && !u.profiles && !u.secrets && len(u.principals) == 0
 }
 
 // hasUnreadScope reports whether a scope in want exists in DR with keys not read yet.
@@ -131,36 +148,27 @@ func hasUnreadScope(s drSecrets, want map[string]bool) bool {
 	return false
 }
 
-// merge keeps what a LoadChecks read (nil: not read this time).
-func (d *drCatalog) merge(nodeTypes map[string]compute.NodeType, runtimes map[string]bool, zones []string, profiles map[string]bool, secrets drSecrets) {
-	if nodeTypes != nil {
-		d.nodeTypes = nodeTypes
+// merge keeps what a LoadChecks read (a nil field: not read this time).
+func (d *drCatalog) merge(got drCatalog) {
+	if got.nodeTypes != nil {
+		d.nodeTypes = got.nodeTypes
 	}
-	if runtimes != nil {
-		d.runtimes = runtimes
+	if got.runtimes != nil {
+		d.runtimes = got.runtimes
 	}
-	if zones != nil {
-		d.zones = zones
+	if got.zones != nil {
+		d.zones = got.zones
 	}
-	if profiles != nil {
-		d.profiles = profiles
+	if got.profiles != nil {
+		d.profiles = got.profiles
 	}
-	if secrets.scopes != nil {
-		d.secrets.scopes = secrets.scopes
+	if got.secrets.scopes != nil {
+		d.secrets.scopes = got.secrets.scopes
 	}
-	maps.Copy(d.secrets.keys, secrets.keys)
+	maps.Copy(d.secrets.keys, got.secrets.keys)
 }
 
 // comparePrincipals orders principals by kind, then name.
 func comparePrincipals(a, b principal) int {
-	if a.kind != b.kind {
-		return int(a.kind) - int(b.kind)
-	}
-	switch {
-	case a.name < b.name:
-		return -1
-	case a.name > b.name:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.name, b.name))
 }
