@@ -39,3 +39,28 @@ func TestCallsBounded(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoad reports what one run's loading costs in API calls for an
+// estate of 200 jobs naming a handful of warehouses, node types, runtimes
+// and principals: the number must not move with the job count.
+func BenchmarkLoad(b *testing.B) {
+	p := newPair(b)
+	w := seedWorld(b, p)
+	var docs []resource.Doc
+	for i := range 200 {
+		docs = append(docs, mustDoc(b, w.expand(fmt.Sprintf(`{"name": "job-%d", "run_as": {"user_name": "ann@corp.com"},
+			"webhook_notifications": {"on_failure": [{"id": "<src/dest/oncall>"}]},
+			"tasks": [{"task_key": "q", "sql_task": {"warehouse_id": "<src/wh/bi-wh>"}},
+				{"task_key": "p", "pipeline_task": {"pipeline_id": "<src/pipe/ingest>"}},
+				{"task_key": "c", "new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
+					"aws_attributes": {"zone_id": "us-west-2a", "instance_profile_arn": "%s"},
+					"spark_conf": {"t": "{{secrets/etl/token}}"}}}]}`, i, profileETL))))
+	}
+	var calls int
+	for b.Loop() {
+		c := p.catalog(w.ids)
+		load(b, c, docs...)
+		calls = c.Calls()
+	}
+	b.ReportMetric(float64(calls), "calls/run")
+}

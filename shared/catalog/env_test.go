@@ -17,7 +17,7 @@ type pair struct {
 
 // newPair starts two emulators (rate limits off: the tests count calls,
 // not pace them).
-func newPair(t *testing.T) *pair {
+func newPair(t testing.TB) *pair {
 	t.Helper()
 	src, _ := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}, WorkspaceID: 1001})
 	dr, _ := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}, WorkspaceID: 2002})
@@ -44,7 +44,7 @@ func (p *pair) requests() int {
 }
 
 // load runs both Load methods on docs and fails the test on an error.
-func load(t *testing.T, c *Catalog, docs ...resource.Doc) {
+func load(t testing.TB, c *Catalog, docs ...resource.Doc) {
 	t.Helper()
 	ctx := context.Background()
 	if err := c.LoadRefs(ctx, docs); err != nil {

@@ -57,7 +57,7 @@ func principalFields() []pattern {
 // run_as is a job's (and a pipeline's) identity; single_user_name a
 // dedicated cluster's; subscriptions and subscribers are the users a SQL
 // or dashboard task mails; access_control_list entries are grants (a job
-// create may carry them inline).
+// create may carry them inline); owner_user_name owns a SQL query or alert.
 var principalRules = []struct {
 	field pattern
 	kind  principalKind
@@ -71,6 +71,7 @@ var principalRules = []struct {
 	{pattern{"access_control_list[]", "user_name"}, userPrincipal},
 	{pattern{"access_control_list[]", "service_principal_name"}, spPrincipal},
 	{pattern{"access_control_list[]", "group_name"}, groupPrincipal},
+	{pattern{"owner_user_name"}, userPrincipal},
 }
 
 // principalAt is the principal a leaf at path with value v names.

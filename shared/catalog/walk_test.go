@@ -10,7 +10,7 @@ import (
 )
 
 // mustDoc parses a JSON object as the engine holds documents.
-func mustDoc(t *testing.T, s string) resource.Doc {
+func mustDoc(t testing.TB, s string) resource.Doc {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()

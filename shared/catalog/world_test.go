@@ -35,7 +35,7 @@ type world struct {
 //
 // id_map: warehouse ext-src-wh → ext-dr-wh (in no listing), destination
 // ops-email → dr-ops-by-hand (over DR's namesake).
-func seedWorld(t *testing.T, p *pair) *world {
+func seedWorld(t testing.TB, p *pair) *world {
 	t.Helper()
 	if err := p.dr.SeedSecretScope("etl", map[string]string{"token": "t0k3n"}); err != nil {
 		t.Fatal(err)
