@@ -12,8 +12,7 @@ import (
 // one does: the warehouse lists of both sides, DR's node types and
 // runtimes, and one SCIM lookup.
 func TestCallsBounded(t *testing.T) {
-	p := newPair(t)
-	w := seedWorld(t, p)
+	p, w := seedWorld(t)
 	job := func(i int) resource.Doc {
 		return mustDoc(t, w.expand(fmt.Sprintf(`{"name": "job-%d", "run_as": {"user_name": "ann@corp.com"},
 			"tasks": [{"task_key": "q", "sql_task": {"warehouse_id": "<src/wh/bi-wh>"}},
@@ -44,8 +43,7 @@ func TestCallsBounded(t *testing.T) {
 // estate of 200 jobs naming a handful of warehouses, node types, runtimes
 // and principals: the number must not move with the job count.
 func BenchmarkLoad(b *testing.B) {
-	p := newPair(b)
-	w := seedWorld(b, p)
+	p, w := seedWorld(b)
 	var docs []resource.Doc
 	for i := range 200 {
 		docs = append(docs, mustDoc(b, w.expand(fmt.Sprintf(`{"name": "job-%d", "run_as": {"user_name": "ann@corp.com"},

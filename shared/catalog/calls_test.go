@@ -12,7 +12,7 @@ import (
 // existing cluster, a pool reference in logical form) costs no call at all,
 // nor does one whose every reference id_map covers.
 func TestNoCatalogNoCalls(t *testing.T) {
-	p := newPair(t)
+	p := newPair(t, nil)
 	c := p.catalog(IDMap{Warehouses: map[string]string{"src-wh": "dr-wh"}})
 	docs := []resource.Doc{
 		mustDoc(t, `{"name": "plain", "tasks": [{"task_key": "a", "existing_cluster_id": "cluster:0101",

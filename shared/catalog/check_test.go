@@ -98,8 +98,7 @@ var checkCases = []struct {
 }
 
 func TestCheck(t *testing.T) {
-	p := newPair(t)
-	w := seedWorld(t, p)
+	p, w := seedWorld(t)
 	for _, tt := range checkCases {
 		t.Run(tt.name, func(t *testing.T) {
 			c := p.catalog(w.ids)

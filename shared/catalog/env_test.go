@@ -15,12 +15,12 @@ type pair struct {
 	srcWS, drWS resource.Workspace
 }
 
-// newPair starts two emulators (rate limits off: the tests count calls,
-// not pace them).
-func newPair(t testing.TB) *pair {
+// newPair starts two emulators, DR with catalog drCat (nil: the
+// emulator's default), rate limits off: the tests count calls, not pace them.
+func newPair(t testing.TB, drCat *emulator.Catalog) *pair {
 	t.Helper()
 	src, _ := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}, WorkspaceID: 1001})
-	dr, _ := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}, WorkspaceID: 2002})
+	dr, _ := emutest.Start(t, emulator.Options{RateLimits: map[string]float64{}, WorkspaceID: 2002, Catalog: drCat})
 	return &pair{src: src, dr: dr, srcWS: emutest.Workspace(t, src, "source"), drWS: emutest.Workspace(t, dr, "target")}
 }
 

@@ -16,7 +16,7 @@ import (
 // classifiable as the SDK's error; nothing of it is kept, so a later Load
 // reads it again.
 func TestLoadErrorSaysWhatWasRead(t *testing.T) {
-	p := newPair(t)
+	p := newPair(t, nil)
 	if err := p.dr.SeedSecretScope("etl", map[string]string{"token": "x"}); err != nil {
 		t.Fatal(err)
 	}

@@ -75,23 +75,23 @@ var resolveCases = []struct {
 		},
 	},
 	{
+		// Destination names need not be unique: two in DR is no answer.
 		name: "ambiguous-and-unknown",
-		doc: `{"tasks": [{"task_key": "a", "sql_task": {"warehouse_id": "<src/wh/dup-wh>"}},
-				{"task_key": "b", "dbt_task": {"warehouse_id": "no-such-warehouse"}}]}`,
-		want: `{"tasks": [{"task_key": "a", "sql_task": {"warehouse_id": "<src/wh/dup-wh>"}},
-				{"task_key": "b", "dbt_task": {"warehouse_id": "no-such-warehouse"}}]}`,
+		doc: `{"tasks": [{"task_key": "a", "sql_task": {"warehouse_id": "no-such-warehouse"},
+				"webhook_notifications": {"on_start": [{"id": "<src/dest/dup-dest>"}]}}]}`,
+		want: `{"tasks": [{"task_key": "a", "sql_task": {"warehouse_id": "no-such-warehouse"},
+				"webhook_notifications": {"on_start": [{"id": "<src/dest/dup-dest>"}]}}]}`,
 		blocked: []resource.Blocked{
-			{Field: "tasks[].dbt_task.warehouse_id", Value: "no-such-warehouse",
+			{Field: "tasks[].sql_task.warehouse_id", Value: "no-such-warehouse",
 				Reason: `SQL warehouse with source id no-such-warehouse does not exist in the source, none in id_map.warehouses`},
-			{Field: "tasks[].sql_task.warehouse_id", Value: "<src/wh/dup-wh>",
-				Reason: `SQL warehouse "dup-wh" (source id <src/wh/dup-wh>) has no single counterpart in DR: 2 of that name, none in id_map.warehouses`},
+			{Field: "tasks[].webhook_notifications.on_start[].id", Value: "<src/dest/dup-dest>",
+				Reason: `notification destination "dup-dest" (source id <src/dest/dup-dest>) has no single counterpart in DR: 2 of that name, none in id_map.destinations`},
 		},
 	},
 }
 
 func TestResolve(t *testing.T) {
-	p := newPair(t)
-	w := seedWorld(t, p)
+	p, w := seedWorld(t)
 	for _, tt := range resolveCases {
 		t.Run(tt.name, func(t *testing.T) {
 			c := p.catalog(w.ids)

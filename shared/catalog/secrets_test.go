@@ -13,7 +13,7 @@ import (
 // read with one scope list and one key list per referenced scope that
 // exists, once per Catalog.
 func TestCheckSecrets(t *testing.T) {
-	p := newPair(t)
+	p := newPair(t, nil)
 	if err := p.dr.SeedSecretScope("etl", map[string]string{"token": "t0k3n"}); err != nil {
 		t.Fatal(err)
 	}
