@@ -62,3 +62,30 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(calls), "calls/run")
 }
+
+// Calls counts requests, not reads: a source holding more pipelines than
+// one page (100) costs two requests for its list, as the emulator sees.
+func TestCallsCountPages(t *testing.T) {
+	p := newPair(t, nil)
+	var last string
+	for i := range 150 {
+		id, err := p.src.SeedPipeline(fmt.Appendf(nil, `{"name": "p-%03d", "catalog": "main", "schema": "s%d"}`, i, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = id
+	}
+	if _, err := p.dr.SeedPipeline([]byte(`{"name": "p-149", "catalog": "main", "schema": "s"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c := p.catalog(IDMap{})
+	doc := mustDoc(t, `{"tasks": [{"task_key": "a", "pipeline_task": {"pipeline_id": "`+last+`"}}]}`)
+	load(t, c, doc)
+	if b := c.Resolve(doc); len(b) != 0 {
+		t.Fatalf("blocked %v", b)
+	}
+	if c.Calls() != 3 || p.requests() != 3 {
+		t.Fatalf("Calls() = %d, requests src %v dr %v, want 3 (two source pages, one DR page)",
+			c.Calls(), p.src.Requests(), p.dr.Requests())
+	}
+}

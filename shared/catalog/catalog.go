@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"context"
 	"sync/atomic"
 
+	"github.com/drsync/drsync/shared/connect"
 	"github.com/drsync/drsync/shared/resource"
 )
 
@@ -35,14 +37,15 @@ func New(src, dr resource.Workspace, ids IDMap) *Catalog {
 	return &Catalog{src: src, dr: dr, ids: ids, refs: map[refType]*refLists{}, drcat: newDRCatalog()}
 }
 
-// Calls is the number of API requests the Catalog has made so far: one per
-// list or lookup read (a list the service pages counts one per read, not
-// per page; every list here fits one page at the page sizes used unless a
-// workspace holds hundreds of warehouses, pipelines or destinations).
+// Calls is the number of HTTP requests the Catalog has sent so far, every
+// page of a listing and every SDK retry included (counted by the client's
+// transport, see connect.CountRequests).
 func (c *Catalog) Calls() int { return int(c.calls.Load()) }
 
-// count records one API request.
-func (c *Catalog) count() { c.calls.Add(1) }
+// counted is ctx with the Catalog's request counter.
+func (c *Catalog) counted(ctx context.Context) context.Context {
+	return connect.CountRequests(ctx, &c.calls)
+}
 
 // apis builds, once, the SDK services of both sides.
 // Errors: a workspace whose API is not a *connect.Client.

@@ -24,7 +24,6 @@ func newDRCatalog() drCatalog {
 
 // readNodeTypes reads clusters/list-node-types.
 func (c *Catalog) readNodeTypes(ctx context.Context, a *api) (map[string]compute.NodeType, error) {
-	c.count()
 	resp, err := a.compute.ListNodeTypes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR node types: %w", err)
@@ -38,7 +37,6 @@ func (c *Catalog) readNodeTypes(ctx context.Context, a *api) (map[string]compute
 
 // readRuntimes reads clusters/spark-versions.
 func (c *Catalog) readRuntimes(ctx context.Context, a *api) (map[string]bool, error) {
-	c.count()
 	resp, err := a.compute.SparkVersions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR runtimes: %w", err)
@@ -52,7 +50,6 @@ func (c *Catalog) readRuntimes(ctx context.Context, a *api) (map[string]bool, er
 
 // readZones reads clusters/list-zones.
 func (c *Catalog) readZones(ctx context.Context, a *api) ([]string, error) {
-	c.count()
 	resp, err := a.compute.ListZones(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR zones: %w", err)
@@ -67,7 +64,6 @@ func (c *Catalog) readZones(ctx context.Context, a *api) ([]string, error) {
 
 // readProfiles reads instance-profiles/list.
 func (c *Catalog) readProfiles(ctx context.Context, a *api) (map[string]bool, error) {
-	c.count()
 	profiles, err := a.profiles.ListAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR instance profiles: %w", err)
@@ -81,7 +77,6 @@ func (c *Catalog) readProfiles(ctx context.Context, a *api) (map[string]bool, er
 
 // readPrincipal looks one principal up in DR.
 func (c *Catalog) readPrincipal(ctx context.Context, a *api, p principal) (bool, error) {
-	c.count()
 	ok, err := lookupPrincipal(ctx, a, p)
 	if err != nil {
 		return false, fmt.Errorf("look up DR %s: %w", p, err)

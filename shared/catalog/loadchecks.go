@@ -75,7 +75,7 @@ func (c *Catalog) LoadChecks(ctx context.Context, docs []resource.Doc) error {
 	}
 	var got drCatalog // each read fills its own field
 	found := make([]bool, len(due.principals))
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(c.counted(ctx))
 	g.SetLimit(loadConcurrency)
 	if due.nodeTypes {
 		g.Go(func() (err error) { got.nodeTypes, err = c.readNodeTypes(gctx, dr); return err })

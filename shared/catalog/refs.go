@@ -111,7 +111,7 @@ func (c *Catalog) LoadRefs(ctx context.Context, docs []resource.Doc) error {
 		return err
 	}
 	lists := make([]refLists, len(need))
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(c.counted(ctx))
 	g.SetLimit(loadConcurrency)
 	for i, t := range need {
 		g.Go(func() (err error) { lists[i].src, err = c.readNamed(gctx, src, t); return err })
@@ -148,7 +148,6 @@ func (c *Catalog) unmappedRefs(docs []resource.Doc) []refType {
 
 // readNamed reads one side's list of t.
 func (c *Catalog) readNamed(ctx context.Context, a *api, t refType) (named, error) {
-	c.count()
 	n, err := listNamed(ctx, a, t)
 	if err != nil {
 		return named{}, fmt.Errorf("read %s %ss: %w", a.side, refSpecs[t].noun, err)

@@ -43,7 +43,6 @@ type drSecrets struct {
 func (c *Catalog) readSecrets(ctx context.Context, a *api, have drSecrets, want map[string]bool) (drSecrets, error) {
 	out := drSecrets{scopes: have.scopes, keys: map[string]map[string]bool{}}
 	if out.scopes == nil {
-		c.count()
 		scopes, err := a.secrets.ListScopesAll(ctx)
 		if err != nil {
 			return drSecrets{}, fmt.Errorf("read DR secret scopes: %w", err)
@@ -68,7 +67,6 @@ func (c *Catalog) readSecrets(ctx context.Context, a *api, have drSecrets, want 
 
 // readSecretKeys lists the keys of one DR scope.
 func (c *Catalog) readSecretKeys(ctx context.Context, a *api, scope string) (map[string]bool, error) {
-	c.count()
 	secrets, err := a.secrets.ListSecretsAll(ctx, workspace.ListSecretsRequest{Scope: scope})
 	if err != nil {
 		return nil, fmt.Errorf("read the keys of DR secret scope %q: %w", scope, err)

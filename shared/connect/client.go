@@ -52,7 +52,7 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 	if next == nil {
 		next = defaultTransport()
 	}
-	hc.Transport = sentTracker{next: next}
+	hc.Transport = requestCounter{next: sentTracker{next: next}}
 	api := httpclient.NewApiClient(hc)
 	c, err := client.NewWithClient(cfg, api)
 	if err != nil {
