@@ -65,7 +65,6 @@ var (
 
 // api is one workspace's services the catalog reads.
 type api struct {
-	side         string
 	warehouses   warehouseAPI
 	pipelines    pipelineAPI
 	destinations destinationAPI
@@ -89,7 +88,6 @@ func apiOf(ws resource.Workspace) (*api, error) {
 	}
 	sdk := c.SDK()
 	return &api{
-		side:         ws.Side,
 		warehouses:   sql.NewWarehouses(sdk),
 		pipelines:    pipelines.NewPipelines(sdk),
 		destinations: settings.NewNotificationDestinations(sdk),

@@ -23,7 +23,7 @@ func newDRCatalog() drCatalog {
 }
 
 // readNodeTypes reads clusters/list-node-types.
-func (c *Catalog) readNodeTypes(ctx context.Context, a *api) (map[string]compute.NodeType, error) {
+func readNodeTypes(ctx context.Context, a *api) (map[string]compute.NodeType, error) {
 	resp, err := a.compute.ListNodeTypes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR node types: %w", err)
@@ -36,7 +36,7 @@ func (c *Catalog) readNodeTypes(ctx context.Context, a *api) (map[string]compute
 }
 
 // readRuntimes reads clusters/spark-versions.
-func (c *Catalog) readRuntimes(ctx context.Context, a *api) (map[string]bool, error) {
+func readRuntimes(ctx context.Context, a *api) (map[string]bool, error) {
 	resp, err := a.compute.SparkVersions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR runtimes: %w", err)
@@ -49,7 +49,7 @@ func (c *Catalog) readRuntimes(ctx context.Context, a *api) (map[string]bool, er
 }
 
 // readZones reads clusters/list-zones.
-func (c *Catalog) readZones(ctx context.Context, a *api) ([]string, error) {
+func readZones(ctx context.Context, a *api) ([]string, error) {
 	resp, err := a.compute.ListZones(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR zones: %w", err)
@@ -63,7 +63,7 @@ func (c *Catalog) readZones(ctx context.Context, a *api) ([]string, error) {
 }
 
 // readProfiles reads instance-profiles/list.
-func (c *Catalog) readProfiles(ctx context.Context, a *api) (map[string]bool, error) {
+func readProfiles(ctx context.Context, a *api) (map[string]bool, error) {
 	profiles, err := a.profiles.ListAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read DR instance profiles: %w", err)
@@ -76,7 +76,7 @@ func (c *Catalog) readProfiles(ctx context.Context, a *api) (map[string]bool, er
 }
 
 // readPrincipal looks one principal up in DR.
-func (c *Catalog) readPrincipal(ctx context.Context, a *api, p principal) (bool, error) {
+func readPrincipal(ctx context.Context, a *api, p principal) (bool, error) {
 	ok, err := lookupPrincipal(ctx, a, p)
 	if err != nil {
 		return false, fmt.Errorf("look up DR %s: %w", p, err)

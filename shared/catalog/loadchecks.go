@@ -78,25 +78,25 @@ func (c *Catalog) LoadChecks(ctx context.Context, docs []resource.Doc) error {
 	g, gctx := errgroup.WithContext(c.counted(ctx))
 	g.SetLimit(loadConcurrency)
 	if due.nodeTypes {
-		g.Go(func() (err error) { got.nodeTypes, err = c.readNodeTypes(gctx, dr); return err })
+		g.Go(func() (err error) { got.nodeTypes, err = readNodeTypes(gctx, dr); return err })
 	}
 	if due.runtimes {
-		g.Go(func() (err error) { got.runtimes, err = c.readRuntimes(gctx, dr); return err })
+		g.Go(func() (err error) { got.runtimes, err = readRuntimes(gctx, dr); return err })
 	}
 	if due.zones {
-		g.Go(func() (err error) { got.zones, err = c.readZones(gctx, dr); return err })
+		g.Go(func() (err error) { got.zones, err = readZones(gctx, dr); return err })
 	}
 	if due.profiles {
-		g.Go(func() (err error) { got.profiles, err = c.readProfiles(gctx, dr); return err })
+		g.Go(func() (err error) { got.profiles, err = readProfiles(gctx, dr); return err })
 	}
 	if due.secrets {
 		g.Go(func() (err error) {
-			got.secrets, err = c.readSecrets(gctx, dr, c.drcat.secrets, due.scopes)
+			got.secrets, err = readSecrets(gctx, dr, c.drcat.secrets, due.scopes)
 			return err
 		})
 	}
 	for i, p := range due.principals {
-		g.Go(func() (err error) { found[i], err = c.readPrincipal(gctx, dr, p); return err })
+		g.Go(func() (err error) { found[i], err = readPrincipal(gctx, dr, p); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return err

@@ -114,8 +114,8 @@ func (c *Catalog) LoadRefs(ctx context.Context, docs []resource.Doc) error {
 	g, gctx := errgroup.WithContext(c.counted(ctx))
 	g.SetLimit(loadConcurrency)
 	for i, t := range need {
-		g.Go(func() (err error) { lists[i].src, err = c.readNamed(gctx, src, t); return err })
-		g.Go(func() (err error) { lists[i].dr, err = c.readNamed(gctx, dr, t); return err })
+		g.Go(func() (err error) { lists[i].src, err = readNamed(gctx, src, t, "source"); return err })
+		g.Go(func() (err error) { lists[i].dr, err = readNamed(gctx, dr, t, "DR"); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -147,10 +147,10 @@ func (c *Catalog) unmappedRefs(docs []resource.Doc) []refType {
 }
 
 // readNamed reads one side's list of t.
-func (c *Catalog) readNamed(ctx context.Context, a *api, t refType) (named, error) {
+func readNamed(ctx context.Context, a *api, t refType, side string) (named, error) {
 	n, err := listNamed(ctx, a, t)
 	if err != nil {
-		return named{}, fmt.Errorf("read %s %ss: %w", a.side, refSpecs[t].noun, err)
+		return named{}, fmt.Errorf("read %s %ss: %w", side, refSpecs[t].noun, err)
 	}
 	return n, nil
 }

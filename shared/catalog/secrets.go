@@ -40,7 +40,7 @@ type drSecrets struct {
 // readSecrets lists DR's scopes (unless known) and the keys of each scope
 // in want that exists and whose keys are not known yet: one call for the
 // scopes, one per such scope.
-func (c *Catalog) readSecrets(ctx context.Context, a *api, have drSecrets, want map[string]bool) (drSecrets, error) {
+func readSecrets(ctx context.Context, a *api, have drSecrets, want map[string]bool) (drSecrets, error) {
 	out := drSecrets{scopes: have.scopes, keys: map[string]map[string]bool{}}
 	if out.scopes == nil {
 		scopes, err := a.secrets.ListScopesAll(ctx)
@@ -56,7 +56,7 @@ func (c *Catalog) readSecrets(ctx context.Context, a *api, have drSecrets, want 
 		if !out.scopes[scope] || have.keys[scope] != nil {
 			continue
 		}
-		keys, err := c.readSecretKeys(ctx, a, scope)
+		keys, err := readSecretKeys(ctx, a, scope)
 		if err != nil {
 			return drSecrets{}, err
 		}
@@ -66,7 +66,7 @@ func (c *Catalog) readSecrets(ctx context.Context, a *api, have drSecrets, want 
 }
 
 // readSecretKeys lists the keys of one DR scope.
-func (c *Catalog) readSecretKeys(ctx context.Context, a *api, scope string) (map[string]bool, error) {
+func readSecretKeys(ctx context.Context, a *api, scope string) (map[string]bool, error) {
 	secrets, err := a.secrets.ListSecretsAll(ctx, workspace.ListSecretsRequest{Scope: scope})
 	if err != nil {
 		return nil, fmt.Errorf("read the keys of DR secret scope %q: %w", scope, err)
