@@ -29,8 +29,10 @@ var checkRules = []checkRule{
 	{runtimeCheck, []pattern{{"spark_version"}, {"preloaded_spark_versions[]"}}},
 	{zoneCheck, []pattern{{"aws_attributes", "zone_id"}}},
 	{profileCheck, []pattern{{"aws_attributes", "instance_profile_arn"}}},
-	// {{secrets/scope/key}} is resolved by the cluster at start, from these two maps.
-	{secretCheck, []pattern{{"spark_conf", "*"}, {"spark_env_vars", "*"}}},
+	// {{secrets/scope/key}} is resolved when compute starts, from a cluster
+	// spec's two maps and a pipeline's configuration. Only values holding
+	// that syntax are checked, so the broad patterns cost nothing.
+	{secretCheck, []pattern{{"spark_conf", "*"}, {"spark_env_vars", "*"}, {"configuration", "*"}}},
 	{principalCheck, principalFields()},
 }
 

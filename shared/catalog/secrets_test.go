@@ -8,7 +8,8 @@ import (
 	"github.com/drsync/drsync/shared/resource"
 )
 
-// A secret reference in spark_conf or spark_env_vars is blocked when DR
+// A secret reference in spark_conf, spark_env_vars or a pipeline's
+// configuration is blocked when DR
 // lacks its scope (names compared case-insensitively) or its key; DR is
 // read with one scope list and one key list per referenced scope that
 // exists, once per Catalog.
@@ -23,10 +24,12 @@ func TestCheckSecrets(t *testing.T) {
 	c := p.catalog(IDMap{})
 	doc := mustDoc(t, `{"cluster_name": "c",
 		"spark_conf": {"spark.hadoop.token": "{{secrets/etl/token}}", "spark.other": "{{secrets/ETL/missing}}"},
-		"spark_env_vars": {"PW": "{{secrets/nope/pw}}", "PLAIN": "x"}}`)
+		"spark_env_vars": {"PW": "{{secrets/nope/pw}}", "PLAIN": "x"},
+		"configuration": {"pipeline.token": "{{secrets/etl/token}}", "pipeline.key": "{{secrets/etl/nokey}}"}}`)
 	load(t, c, doc)
 	got := c.Check(doc)
 	want := []resource.Blocked{
+		{Field: "configuration.pipeline.key", Value: "{{secrets/etl/nokey}}", Reason: `secret "nokey" is not in DR secret scope "etl"`},
 		{Field: "spark_conf.spark.other", Value: "{{secrets/ETL/missing}}", Reason: `secret "missing" is not in DR secret scope "ETL"`},
 		{Field: "spark_env_vars.PW", Value: "{{secrets/nope/pw}}", Reason: `secret scope "nope" does not exist in DR`},
 	}
