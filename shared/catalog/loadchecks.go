@@ -141,7 +141,7 @@ func (u dueReads) empty() bool {
 // hasUnreadScope reports whether a scope in want exists in DR with keys not read yet.
 func hasUnreadScope(s drSecrets, want map[string]bool) bool {
 	for scope := range want {
-		if s.scopes[scope] && s.keys[scope] == nil {
+		if _, ok := s.scopes[scope]; ok && s.keys[scope] == nil {
 			return true
 		}
 	}

@@ -33,7 +33,7 @@ func scopeKey(scope string) string { return strings.ToLower(scope) }
 // drSecrets is what was read of DR's secrets: every scope, and the keys of
 // the referenced scopes that exist.
 type drSecrets struct {
-	scopes map[string]bool            // scopeKey → exists; nil until read
+	scopes map[string]string          // scopeKey → the scope's name in DR; nil until read
 	keys   map[string]map[string]bool // scopeKey → key → exists
 }
 
@@ -47,16 +47,17 @@ func readSecrets(ctx context.Context, a *api, have drSecrets, want map[string]bo
 		if err != nil {
 			return drSecrets{}, fmt.Errorf("read DR secret scopes: %w", err)
 		}
-		out.scopes = map[string]bool{}
+		out.scopes = map[string]string{}
 		for _, s := range scopes {
-			out.scopes[scopeKey(s.Name)] = true
+			out.scopes[scopeKey(s.Name)] = s.Name
 		}
 	}
 	for scope := range want {
-		if !out.scopes[scope] || have.keys[scope] != nil {
+		name, ok := out.scopes[scope]
+		if !ok || have.keys[scope] != nil {
 			continue
 		}
-		keys, err := readSecretKeys(ctx, a, scope)
+		keys, err := readSecretKeys(ctx, a, name)
 		if err != nil {
 			return drSecrets{}, err
 		}
@@ -65,7 +66,7 @@ func readSecrets(ctx context.Context, a *api, have drSecrets, want map[string]bo
 	return out, nil
 }
 
-// readSecretKeys lists the keys of one DR scope.
+// readSecretKeys lists the keys of one DR scope, named as DR lists it.
 func readSecretKeys(ctx context.Context, a *api, scope string) (map[string]bool, error) {
 	secrets, err := a.secrets.ListSecretsAll(ctx, workspace.ListSecretsRequest{Scope: scope})
 	if err != nil {
@@ -83,10 +84,11 @@ func (s drSecrets) reasons(v string) []string {
 	var out []string
 	for _, ref := range secretRefs(v) {
 		sk := scopeKey(ref.scope)
+		_, exists := s.scopes[sk]
 		switch {
-		case s.scopes == nil || (s.scopes[sk] && s.keys[sk] == nil):
+		case s.scopes == nil || (exists && s.keys[sk] == nil):
 			out = append(out, fmt.Sprintf("secret %s/%s was not looked up: DR secrets were not read (LoadChecks)", ref.scope, ref.key))
-		case !s.scopes[sk]:
+		case !exists:
 			out = append(out, fmt.Sprintf("secret scope %q does not exist in DR", ref.scope))
 		case !s.keys[sk][ref.key]:
 			out = append(out, fmt.Sprintf("secret %q is not in DR secret scope %q", ref.key, ref.scope))
