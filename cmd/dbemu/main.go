@@ -5,6 +5,7 @@
 //	dbemu --synth notebooks=10000,jobs=1000,clusters=200,pools=50,policies=20
 //	dbemu --estate estate.json --latency 20ms --json
 //	dbemu --cluster-start-delay 0 --cluster-terminate-delay 0   # clusters change state at once
+//	dbemu --count 2 --sample --dr-region us-east-1   # second workspace: DR catalog, DR estate
 //
 // It prints one line per workspace (URL, token, OAuth client id and secret,
 // workspace id) and, on exit, the request counts per endpoint. Clusters take
@@ -74,6 +75,7 @@ type config struct {
 	tokenLife    time.Duration
 	seedAll      bool
 	jsonOutput   bool
+	drRegion     string
 }
 
 // parseFlags reads args into a config; errors are usageError (or flag.ErrHelp).
@@ -97,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Uint64Var(&c.seed, "seed", 1, "seed for generated ids and --synth; workspace i uses seed+i")
 	fs.BoolVar(&c.seedAll, "seed-all", false, "seed every workspace with the estate, not only the first")
 	fs.BoolVar(&c.jsonOutput, "json", false, "print workspaces and request counts as JSON lines")
+	fs.StringVar(&c.drRegion, "dr-region", "", "serve every workspace but the first with the DR-flavoured catalog of this region (emulator.RegionCatalog); with --sample they are seeded with the DR estate")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, err
@@ -276,8 +279,14 @@ func startOne(c config, i int, estate *emulator.Estate) (*workspace, error) {
 	if c.noRateLimits {
 		opts.RateLimits = map[string]float64{}
 	}
+	if c.drRegion != "" && i > 0 {
+		opts.Catalog = emulator.RegionCatalog(c.drRegion)
+		if c.sample && !c.seedAll {
+			estate = emulator.DREstate()
+		}
+	}
 	ws := &workspace{index: i, srv: emulator.New(opts)}
-	if estate != nil && (i == 0 || c.seedAll) {
+	if estate != nil && (i == 0 || c.seedAll || (c.drRegion != "" && c.sample)) {
 		rep, err := ws.srv.Seed(estate)
 		if err != nil {
 			return nil, fmt.Errorf("seed: %w", err)

@@ -96,11 +96,11 @@ func TestRunSourceAndTarget(t *testing.T) {
 			t.Fatalf("line %d %q: %v", i, l, err)
 		}
 	}
-	if ws[0].Seeded == nil || ws[0].Seeded.Jobs != 5 || ws[1].Seeded != nil {
+	if ws[0].Seeded == nil || ws[0].Seeded.Jobs != 6 || ws[1].Seeded != nil {
 		t.Fatalf("seeded = %+v / %+v, want the sample in the first only", ws[0].Seeded, ws[1].Seeded)
 	}
 	ctx := context.Background()
-	for i, want := range []int{5, 0} {
+	for i, want := range []int{6, 0} {
 		w := client(t, ws[i].URL, ws[i].Token)
 		all, err := w.Jobs.ListAll(ctx, jobs.ListJobsRequest{})
 		if err != nil || len(all) != want {

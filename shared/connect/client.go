@@ -25,7 +25,7 @@ import (
 type Client struct {
 	Config          *sdkconfig.Config
 	api             *httpclient.ApiClient
-	sdk             *client.DatabricksClient // raw calls the services lack (workspace_large.go)
+	sdk             *client.DatabricksClient // raw calls the services lack (workspace_large.go), other services (SDK)
 	Workspace       *wsapi.WorkspaceAPI
 	Jobs            *jobs.JobsAPI
 	Clusters        *compute.ClustersAPI
@@ -52,7 +52,7 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 	if next == nil {
 		next = defaultTransport()
 	}
-	hc.Transport = sentTracker{next: next}
+	hc.Transport = requestCounter{next: sentTracker{next: next}}
 	api := httpclient.NewApiClient(hc)
 	c, err := client.NewWithClient(cfg, api)
 	if err != nil {
@@ -76,6 +76,12 @@ func NewClient(cfg *sdkconfig.Config) (*Client, error) {
 		CurrentUser:     iam.NewCurrentUser(c),
 	}, nil
 }
+
+// SDK is the SDK client every service here is built on, so a package that
+// needs a service this struct leaves out (and links it only where it is
+// used) builds it with the SDK's New<Service> on the same auth, retry and
+// rate budget, rather than on a second client.
+func (c *Client) SDK() *client.DatabricksClient { return c.sdk }
 
 // WorkspaceID is the workspace's id, as the service states it in the
 // X-Databricks-Org-Id header of SCIM Me: what tells two workspaces apart

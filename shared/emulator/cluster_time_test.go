@@ -22,7 +22,7 @@ import (
 func TestPinnedClusterRefusesPermanentDelete(t *testing.T) {
 	srv, w := emutest.Start(t, emulator.Options{})
 	ctx := context.Background()
-	id := clustersSeed(t, srv, `{"spark_version":"v"}`)
+	id := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
 	if err := w.Clusters.PinByClusterId(ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestClusterEventsRecordHistory(t *testing.T) {
 func TestClusterEventsPaging(t *testing.T) {
 	srv, w := emutest.Start(t, emulator.Options{})
 	ctx := context.Background()
-	id := clustersSeed(t, srv, `{"spark_version":"v"}`)
+	id := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
 	for range 60 {
 		if err := w.Clusters.PinByClusterId(ctx, id); err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestClustersAPI20(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 110 {
-		clustersSeed(t, srv, `{"spark_version":"v"}`)
+		clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
 	}
 	var got compute.ClusterDetails
 	if err := api.Do(ctx, "GET", "/api/2.0/clusters/get", nil, map[string]any{"cluster_id": created.ClusterId}, nil, &got); err != nil || got.ClusterId != created.ClusterId {

@@ -179,6 +179,11 @@ func (s *Server) createCluster(doc compDoc, source, state string) (string, error
 	if err != nil {
 		return "", err
 	}
+	if userCluster(source) {
+		if err := s.checkClusterRunnable(spec); err != nil {
+			return "", err
+		}
+	}
 	c := &clusterRec{
 		id: s.newClusterID(), source: source, creator: s.opts.UserName,
 		spec: spec, fromPool: fromPool, startTime: s.now(),
@@ -323,6 +328,9 @@ func (s *Server) editCluster(c *clusterRec, spec compDoc) error {
 	}
 	fromPool, err := s.validateClusterSpec(spec)
 	if err != nil {
+		return err
+	}
+	if err := s.checkClusterRunnable(spec); err != nil {
 		return err
 	}
 	s.event(c, "EDITED", compDoc{"user": s.opts.UserName, "attributes": spec.clone(), "previous_attributes": c.spec.clone()})

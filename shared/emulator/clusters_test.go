@@ -313,9 +313,9 @@ func TestClusterListFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui := clustersSeed(t, srv, `{"spark_version":"v","cluster_source":"UI","state":"RUNNING"}`)
-	api := clustersSeed(t, srv, fmt.Sprintf(`{"spark_version":"v","cluster_source":"API","policy_id":%q}`, policy))
-	job := clustersSeed(t, srv, `{"spark_version":"v","cluster_source":"JOB","state":"RUNNING"}`)
+	ui := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12","cluster_source":"UI","state":"RUNNING"}`)
+	api := clustersSeed(t, srv, fmt.Sprintf(`{"spark_version":"15.4.x-scala2.12","cluster_source":"API","policy_id":%q}`, policy))
+	job := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12","cluster_source":"JOB","state":"RUNNING"}`)
 	if err := w.Clusters.PinByClusterId(ctx, api); err != nil {
 		t.Fatal(err)
 	}
@@ -348,13 +348,13 @@ func TestClusterListHidesOldTerminated(t *testing.T) {
 	clock := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	srv, w := emutest.Start(t, emulator.Options{Now: clock})
 	ctx := context.Background()
-	old := clustersSeed(t, srv, `{"spark_version":"v"}`)
-	pinned := clustersSeed(t, srv, `{"spark_version":"v"}`)
+	old := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
+	pinned := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
 	if err := w.Clusters.PinByClusterId(ctx, pinned); err != nil {
 		t.Fatal(err)
 	}
 	skew.Store(int64(31 * 24 * time.Hour))
-	fresh := clustersSeed(t, srv, `{"spark_version":"v"}`)
+	fresh := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
 	all, err := w.Clusters.ListAll(ctx, compute.ListClustersRequest{})
 	want := []string{pinned, fresh}
 	slices.Sort(want)
@@ -368,7 +368,7 @@ func TestClusterListHidesOldTerminated(t *testing.T) {
 func TestClusterPinUnpin(t *testing.T) {
 	srv, w := emutest.Start(t, emulator.Options{})
 	ctx := context.Background()
-	id := clustersSeed(t, srv, `{"spark_version":"v"}`)
+	id := clustersSeed(t, srv, `{"spark_version":"15.4.x-scala2.12"}`)
 	pinned := func() []string {
 		all, err := w.Clusters.ListAll(ctx, compute.ListClustersRequest{FilterBy: &compute.ListClustersFilterBy{IsPinned: true}})
 		if err != nil {
@@ -405,15 +405,15 @@ func TestClusterCreateValidation(t *testing.T) {
 		req         compute.CreateCluster
 	}{
 		{"no spark_version", "spark_version", compute.CreateCluster{NumWorkers: 1}},
-		{"size twice", "autoscale", compute.CreateCluster{SparkVersion: "v", NumWorkers: 1, Autoscale: &compute.AutoScale{MinWorkers: 1, MaxWorkers: 2}}},
-		{"autoscale bounds", "autoscale", compute.CreateCluster{SparkVersion: "v", Autoscale: &compute.AutoScale{MinWorkers: 3, MaxWorkers: 2}}},
-		{"autotermination 5", "autotermination_minutes", compute.CreateCluster{SparkVersion: "v", AutoterminationMinutes: 5}},
-		{"autotermination 10001", "autotermination_minutes", compute.CreateCluster{SparkVersion: "v", AutoterminationMinutes: 10001}},
-		{"46 tags", "custom_tags", compute.CreateCluster{SparkVersion: "v", CustomTags: tags}},
-		{"unknown pool", "instance_pool_id", compute.CreateCluster{SparkVersion: "v", InstancePoolId: "nope"}},
-		{"unknown driver pool", "driver_instance_pool_id", compute.CreateCluster{SparkVersion: "v", InstancePoolId: pool, DriverInstancePoolId: "nope"}},
-		{"unknown policy", "policy_id", compute.CreateCluster{SparkVersion: "v", PolicyId: "0000000000000000"}},
-		{"pool and node type", "node_type_id", compute.CreateCluster{SparkVersion: "v", InstancePoolId: pool, NodeTypeId: "i3.xlarge"}},
+		{"size twice", "autoscale", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", NumWorkers: 1, Autoscale: &compute.AutoScale{MinWorkers: 1, MaxWorkers: 2}}},
+		{"autoscale bounds", "autoscale", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", Autoscale: &compute.AutoScale{MinWorkers: 3, MaxWorkers: 2}}},
+		{"autotermination 5", "autotermination_minutes", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", AutoterminationMinutes: 5}},
+		{"autotermination 10001", "autotermination_minutes", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", AutoterminationMinutes: 10001}},
+		{"46 tags", "custom_tags", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", CustomTags: tags}},
+		{"unknown pool", "instance_pool_id", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", InstancePoolId: "nope"}},
+		{"unknown driver pool", "driver_instance_pool_id", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", InstancePoolId: pool, DriverInstancePoolId: "nope"}},
+		{"unknown policy", "policy_id", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", PolicyId: "0000000000000000"}},
+		{"pool and node type", "node_type_id", compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", InstancePoolId: pool, NodeTypeId: "i3.xlarge"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -433,7 +433,7 @@ func TestClusterPoolBackedNodeTypes(t *testing.T) {
 	srv, w := emutest.Start(t, emulator.Options{})
 	workers, _ := srv.SeedPool([]byte(`{"instance_pool_name":"w","node_type_id":"r5d.xlarge"}`))
 	driver, _ := srv.SeedPool([]byte(`{"instance_pool_name":"d","node_type_id":"m5d.large"}`))
-	id := clustersCreate(t, w, compute.CreateCluster{SparkVersion: "v", NumWorkers: 1, InstancePoolId: workers, DriverInstancePoolId: driver})
+	id := clustersCreate(t, w, compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", NumWorkers: 1, InstancePoolId: workers, DriverInstancePoolId: driver})
 	c := clustersGet(t, w, id)
 	if c.NodeTypeId != "r5d.xlarge" || c.DriverNodeTypeId != "m5d.large" || c.Spec.NodeTypeId != "" {
 		t.Fatalf("node %q driver %q spec node %q", c.NodeTypeId, c.DriverNodeTypeId, c.Spec.NodeTypeId)

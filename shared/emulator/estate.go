@@ -21,18 +21,27 @@ import (
 //
 // A create body may name resources created earlier in the same load with a
 // symbolic reference inside any string value: {{policy:NAME}}, {{pool:NAME}},
-// {{cluster:NAME}} or {{job:NAME}}, where NAME is the resource's name field
-// (policy "name", pool "instance_pool_name", cluster "cluster_name", job "name").
+// {{cluster:NAME}}, {{warehouse:NAME}}, {{pipeline:NAME}},
+// {{destination:NAME}} or {{job:NAME}}, where NAME is the resource's name
+// field (policy "name", pool "instance_pool_name", cluster "cluster_name",
+// warehouse and pipeline "name", destination "display_name", job "name").
 // Seed replaces each reference with the created id; a string that is exactly one
 // {{job:NAME}} becomes a JSON number, as job ids are (run_job_task.job_id).
 // Default policies every workspace ships with ("Personal Compute", ...) can be
 // named too. Databricks' own dynamic values ({{job.id}}, {{tasks.x.values.y}})
 // have no colon and are left alone.
 type Estate struct {
-	Workspace    []SeedObject      `json:"workspace,omitempty"`
-	Policies     []json.RawMessage `json:"policies,omitempty"`
-	Pools        []json.RawMessage `json:"pools,omitempty"`
-	Clusters     []json.RawMessage `json:"clusters,omitempty"`
+	Workspace []SeedObject      `json:"workspace,omitempty"`
+	Policies  []json.RawMessage `json:"policies,omitempty"`
+	Pools     []json.RawMessage `json:"pools,omitempty"`
+	Clusters  []json.RawMessage `json:"clusters,omitempty"`
+	// Warehouses, Pipelines and Destinations (notification destinations) are
+	// create bodies too, seeded after clusters and before jobs so that jobs
+	// can name them (sql_task.warehouse_id, pipeline_task.pipeline_id,
+	// webhook_notifications ids).
+	Warehouses   []json.RawMessage `json:"warehouses,omitempty"`
+	Pipelines    []json.RawMessage `json:"pipelines,omitempty"`
+	Destinations []json.RawMessage `json:"destinations,omitempty"`
 	Jobs         []json.RawMessage `json:"jobs,omitempty"`
 	SecretScopes []EstateScope     `json:"secret_scopes,omitempty"`
 }
@@ -49,6 +58,9 @@ type SeedReport struct {
 	Policies     int `json:"policies"`
 	Pools        int `json:"pools"`
 	Clusters     int `json:"clusters"`
+	Warehouses   int `json:"warehouses"`
+	Pipelines    int `json:"pipelines"`
+	Destinations int `json:"destinations"`
 	Jobs         int `json:"jobs"`
 	SecretScopes int `json:"secret_scopes"`
 	Secrets      int `json:"secrets"`
@@ -60,8 +72,9 @@ type SeedReport struct {
 
 // String is a one-line summary of the counts.
 func (r SeedReport) String() string {
-	return fmt.Sprintf("%d objects, %d policies, %d pools, %d clusters, %d jobs, %d secret scopes (%d keys) in %v",
-		r.Objects, r.Policies, r.Pools, r.Clusters, r.Jobs, r.SecretScopes, r.Secrets, r.Elapsed.Round(time.Millisecond))
+	return fmt.Sprintf("%d objects, %d policies, %d pools, %d clusters, %d warehouses, %d pipelines, %d destinations, %d jobs, %d secret scopes (%d keys) in %v",
+		r.Objects, r.Policies, r.Pools, r.Clusters, r.Warehouses, r.Pipelines, r.Destinations, r.Jobs,
+		r.SecretScopes, r.Secrets, r.Elapsed.Round(time.Millisecond))
 }
 
 // JobID is the id of the seeded job with that name, or 0.
@@ -87,6 +100,12 @@ var estateKinds = []estateKind{
 		(*Server).SeedPool, func(r *SeedReport) *int { return &r.Pools }},
 	{"cluster", "clusters", "cluster_name", func(e *Estate) []json.RawMessage { return e.Clusters },
 		(*Server).SeedCluster, func(r *SeedReport) *int { return &r.Clusters }},
+	{"warehouse", "warehouses", "name", func(e *Estate) []json.RawMessage { return e.Warehouses },
+		(*Server).SeedWarehouse, func(r *SeedReport) *int { return &r.Warehouses }},
+	{"pipeline", "pipelines", "name", func(e *Estate) []json.RawMessage { return e.Pipelines },
+		(*Server).SeedPipeline, func(r *SeedReport) *int { return &r.Pipelines }},
+	{"destination", "destinations", "display_name", func(e *Estate) []json.RawMessage { return e.Destinations },
+		(*Server).SeedDestination, func(r *SeedReport) *int { return &r.Destinations }},
 	{"job", "jobs", "name", func(e *Estate) []json.RawMessage { return e.Jobs },
 		seedJobID, func(r *SeedReport) *int { return &r.Jobs }},
 }
@@ -105,7 +124,7 @@ var builtinPolicyNames = []string{
 // refRE matches a symbolic reference; refAnyRE anything that looks like one, so a
 // misspelt kind ({{polcy:x}}) is reported instead of being sent as text.
 var (
-	refRE    = regexp.MustCompile(`\{\{(policy|pool|cluster|job):([^{}]+)\}\}`)
+	refRE    = regexp.MustCompile(`\{\{(policy|pool|cluster|warehouse|pipeline|destination|job):([^{}]+)\}\}`)
 	refAnyRE = regexp.MustCompile(`\{\{([A-Za-z_]+):([^{}]*)\}\}`)
 )
 
@@ -318,7 +337,7 @@ func substituteString(s string, lookup func(kind, name string) (string, error)) 
 	}
 	for _, ref := range refAnyRE.FindAllString(s, -1) {
 		if !refRE.MatchString(ref) {
-			return nil, fmt.Errorf("unknown reference kind in %s (want policy, pool, cluster or job)", ref)
+			return nil, fmt.Errorf("unknown reference kind in %s (want policy, pool, cluster, warehouse, pipeline, destination or job)", ref)
 		}
 	}
 	if m := refRE.FindStringSubmatch(s); m != nil && m[0] == s && m[1] == "job" {
@@ -338,7 +357,7 @@ func substituteString(s string, lookup func(kind, name string) (string, error)) 
 }
 
 // Seed creates everything in e, in order: workspace objects, policies, pools,
-// clusters, jobs (in file order, so a job may run an earlier one), secret scopes.
+// clusters, warehouses, pipelines, notification destinations, jobs (in file order, so a job may run an earlier one), secret scopes.
 // It bypasses HTTP, rate limits and faults. Seeding stops at the first error,
 // which names the entry; what was created before it stays.
 func (s *Server) Seed(e *Estate) (rep SeedReport, err error) {
@@ -439,4 +458,21 @@ func (s *Server) policyIDsByName() map[string]string {
 		ids[p.Name] = p.PolicyID
 	}
 	return ids
+}
+
+//go:embed estates/dr.json
+var drEstateJSON []byte
+
+// DREstate is the standby counterpart of SampleEstate, embedded from
+// estates/dr.json, for a workspace served with RegionCatalog of another
+// region: the sample's warehouses (but adhoc-wh), pipeline and notification
+// destinations under the same names, created afresh (so with other ids).
+// Each call returns a fresh copy; like SampleEstate it panics if the
+// embedded file is broken.
+func DREstate() *Estate {
+	e, err := LoadEstate(bytes.NewReader(drEstateJSON))
+	if err != nil {
+		panic("emulator: embedded estates/dr.json: " + err.Error())
+	}
+	return e
 }

@@ -31,7 +31,7 @@ func TestEstateSampleSeeds(t *testing.T) {
 	e := emulator.SampleEstate()
 	_, _, rep := seedEstate(t, e)
 	if rep.Objects != len(e.Workspace) || rep.Policies != 2 || rep.Pools != 2 || rep.Clusters != 4 ||
-		rep.Jobs != 5 || rep.SecretScopes != 2 || rep.Secrets != 5 {
+		rep.Jobs != 6 || rep.Warehouses != 3 || rep.Pipelines != 1 || rep.Destinations != 2 || rep.SecretScopes != 2 || rep.Secrets != 5 {
 		t.Fatalf("report = %s", rep)
 	}
 }

@@ -15,6 +15,10 @@ type apiError struct {
 	Status  int    `json:"-"`
 	Code    string `json:"error_code"`
 	Message string `json:"message"`
+	// scim marks an RFC 7644 error (SCIM endpoints), written with scimBody;
+	// scimType is its optional scimType.
+	scim     bool
+	scimType string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -88,6 +92,10 @@ func writeError(w http.ResponseWriter, err error) {
 	if !ok {
 		ae = errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "%v", err)
 	}
+	if ae.scim {
+		writeJSON(w, ae.Status, ae.scimBody())
+		return
+	}
 	writeJSON(w, ae.Status, ae)
 }
 
@@ -121,6 +129,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h, ok := s.routes[endpoint]
 	if !ok {
 		h, ok = s.routes[paramEndpoint(endpoint)]
+	}
+	if !ok {
+		h, ok = s.routes[verbParamEndpoint(endpoint)]
 	}
 	if !ok {
 		writeError(w, errorf(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path))
@@ -165,6 +176,17 @@ func endpointOf(r *http.Request) string {
 func paramEndpoint(endpoint string) string {
 	i := strings.LastIndexByte(endpoint, '/')
 	return endpoint[:i+1] + "{id}"
+}
+
+// verbParamEndpoint is endpoint with its second-to-last segment as the {id}
+// path parameter ("POST /api/2.0/sql/warehouses/{id}/edit").
+func verbParamEndpoint(endpoint string) string {
+	i := strings.LastIndexByte(endpoint, '/')
+	j := strings.LastIndexByte(endpoint[:max(i, 0)], '/')
+	if j < 0 {
+		return endpoint
+	}
+	return endpoint[:j+1] + "{id}" + endpoint[i:]
 }
 
 // cleanURLPath drops a trailing slash so "/api/2.0/repos/" routes like "/api/2.0/repos".

@@ -240,7 +240,7 @@ func (s *Server) jobsCreate(api jobsAPI) handlerFunc {
 func (s *Server) createJob(doc map[string]any, queued bool) (int64, error) {
 	acl := doc["access_control_list"]
 	settings := writableSettings(doc)
-	if err := checkJobSettings(settings); err != nil {
+	if err := s.checkJobSettings(settings); err != nil {
 		return 0, err
 	}
 	id := s.newJobID()
@@ -267,7 +267,7 @@ func (s *Server) jobsReset(r *http.Request) (any, error) {
 		if _, set := settings["run_as"]; !set && j.settings["run_as"] != nil {
 			settings["run_as"] = j.settings["run_as"]
 		}
-		return nil, j.setSettings(settings)
+		return nil, s.setJobSettings(j, settings)
 	})
 }
 
@@ -286,13 +286,13 @@ func (s *Server) jobsUpdate(r *http.Request) (any, error) {
 		if newSettings, ok := doc["new_settings"].(map[string]any); ok {
 			mergeJobSettings(settings, writableSettings(newSettings))
 		}
-		return nil, j.setSettings(settings)
+		return nil, s.setJobSettings(j, settings)
 	})
 }
 
-// setSettings validates settings and makes them the job's.
-func (j *job) setSettings(settings map[string]any) error {
-	if err := checkJobSettings(settings); err != nil {
+// setJobSettings validates settings and makes them j's.
+func (s *Server) setJobSettings(j *job, settings map[string]any) error {
+	if err := s.checkJobSettings(settings); err != nil {
 		return err
 	}
 	j.settings = settings

@@ -500,12 +500,15 @@ func TestJobsUpdateMergeAndRemove(t *testing.T) {
 	}
 }
 
+// etlSP is the applicationId of a service principal of the default catalog.
+const etlSP = "6e5c6f0a-7a0e-4d52-9c1e-2f3b8a9d0c11"
+
 // reset replaces all settings, but omitting run_as keeps the previous identity.
 func TestJobsResetKeepsRunAs(t *testing.T) {
 	ctx := context.Background()
 	_, w := emutest.Start(t, emulator.Options{})
 	created, err := w.Jobs.Create(ctx, jobs.CreateJob{
-		Name: "r", Description: "gone after reset", RunAs: &jobs.JobRunAs{ServicePrincipalName: "sp-app-id"},
+		Name: "r", Description: "gone after reset", RunAs: &jobs.JobRunAs{ServicePrincipalName: etlSP},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -518,7 +521,7 @@ func TestJobsResetKeepsRunAs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Settings.Name != "r2" || got.Settings.Description != "" || got.Settings.RunAs == nil ||
-		got.Settings.RunAs.ServicePrincipalName != "sp-app-id" || got.RunAsUserName != "sp-app-id" {
+		got.Settings.RunAs.ServicePrincipalName != etlSP || got.RunAsUserName != etlSP {
 		t.Fatalf("after reset: %+v run_as %+v run_as_user_name %q", got.Settings, got.Settings.RunAs, got.RunAsUserName)
 	}
 }
@@ -580,10 +583,13 @@ func TestJobsSampleRoundTrip(t *testing.T) {
 	}
 	var create jobs.CreateJob
 	settingsJSON, _ := json.Marshal(sample.Settings)
+	_, w := emutest.Start(t, emulator.Options{})
+	// The captured job names a cluster, pool and policy of its workspace:
+	// point them at this workspace's own, as create refuses unknown ones.
+	settingsJSON = jobsLocalRefs(t, w, settingsJSON, "0926-131212-k8f3x2qa", "0926-120001-pool7-pool-a1b2c3d4", "E06216CAA0000360")
 	if err := json.Unmarshal(settingsJSON, &create); err != nil {
 		t.Fatal(err)
 	}
-	_, w := emutest.Start(t, emulator.Options{})
 	created, err := w.Jobs.Create(ctx, create)
 	if err != nil {
 		t.Fatal(err)
@@ -645,4 +651,26 @@ func TestJobsSeedAndCount(t *testing.T) {
 	if err != nil || srv.JobCount() != 1 || !reflect.DeepEqual(jobsIDs(all), ids[1:]) {
 		t.Fatalf("after delete: count %d, list %v, %v", srv.JobCount(), jobsIDs(all), err)
 	}
+}
+
+// jobsLocalRefs replaces a cluster, pool and policy id in settings JSON with
+// those of a cluster, pool and policy made in w.
+func jobsLocalRefs(t *testing.T, w *databricks.WorkspaceClient, settings []byte, cluster, pool, policy string) []byte {
+	t.Helper()
+	ctx := context.Background()
+	c, err := w.Clusters.Create(ctx, compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", NodeTypeId: "i3.xlarge", NumWorkers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.InstancePools.Create(ctx, compute.CreateInstancePool{InstancePoolName: "p", NodeTypeId: "i3.xlarge"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := w.ClusterPolicies.Create(ctx, compute.CreatePolicy{Name: "pol", Definition: "{}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := bytes.ReplaceAll(settings, []byte(cluster), []byte(c.ClusterId))
+	out = bytes.ReplaceAll(out, []byte(pool), []byte(p.InstancePoolId))
+	return bytes.ReplaceAll(out, []byte(policy), []byte(pol.PolicyId))
 }

@@ -9,10 +9,19 @@ import (
 
 // Validation of job settings, as jobs/create, reset and update apply it.
 
-// checkJobSettings validates settings the way create, reset and update do,
-// returning 400 INVALID_PARAMETER_VALUE naming the problem (or
+// checkJobSettings validates settings the way create, reset and update do:
+// their shape, then what they reference in the workspace (checkJobRefs).
+// Errors are 400 INVALID_PARAMETER_VALUE naming the problem (or
 // MALFORMED_REQUEST when a field has the wrong JSON type).
-func checkJobSettings(settings map[string]any) error {
+func (s *Server) checkJobSettings(settings map[string]any) error {
+	if err := checkJobShape(settings); err != nil {
+		return err
+	}
+	return s.checkJobRefs(settings)
+}
+
+// checkJobShape checks settings without looking at the workspace.
+func checkJobShape(settings map[string]any) error {
 	if err := typeCheckSettings(settings); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/apierr"
+	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 
 	"github.com/drsync/drsync/shared/emulator"
@@ -81,10 +82,14 @@ func TestJobsTaskWithoutComputeRefused(t *testing.T) {
 	if !errors.Is(err, databricks.ErrInvalidParameterValue) || !strings.Contains(err.Error(), "must be specified for task py") {
 		t.Fatalf("task without compute: %v, want INVALID_PARAMETER_VALUE", err)
 	}
+	cluster, err := w.Clusters.Create(ctx, compute.CreateCluster{SparkVersion: "15.4.x-scala2.12", NodeTypeId: "i3.xlarge", NumWorkers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ok := []jobs.CreateJob{
 		{Name: "serverless", Environments: []jobs.JobEnvironment{{EnvironmentKey: "default"}},
 			Tasks: []jobs.Task{{TaskKey: "py", SparkPythonTask: python, EnvironmentKey: "default"}}},
-		{Name: "cluster", Tasks: []jobs.Task{{TaskKey: "py", SparkPythonTask: python, ExistingClusterId: "0101-000000-abcdefgh"}}},
+		{Name: "cluster", Tasks: []jobs.Task{{TaskKey: "py", SparkPythonTask: python, ExistingClusterId: cluster.ClusterId}}},
 		{Name: "notebook", Tasks: []jobs.Task{{TaskKey: "nb", NotebookTask: &jobs.NotebookTask{NotebookPath: "/Shared/nb"}}}},
 	}
 	for _, j := range ok {

@@ -185,6 +185,7 @@ func (s *Server) lookupPool(id string) (*poolRec, error) {
 func (s *Server) validatePool(doc compDoc, self string) error {
 	checks := []func(compDoc) error{
 		s.poolNameCheck(self), checkPoolNodeType, checkPoolSizes, checkPoolPreloads, checkPoolAWS,
+		s.checkPoolCatalog,
 	}
 	for _, check := range checks {
 		if err := check(doc); err != nil {

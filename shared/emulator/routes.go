@@ -11,5 +11,10 @@ func (s *Server) registerRoutes() {
 	s.repoRoutes()
 	s.secretRoutes()
 	s.identityRoutes()
+	s.catalogRoutes()
+	s.instanceProfileRoutes()
+	s.warehouseRoutes()
+	s.pipelineRoutes()
+	s.destinationRoutes()
 	s.oauthRoutes()
 }

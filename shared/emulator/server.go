@@ -56,6 +56,11 @@ type Options struct {
 	// defaults to seconds).
 	ClusterStartDelay     time.Duration
 	ClusterTerminateDelay time.Duration
+	// Catalog is what the workspace can run and who it knows (region, zones,
+	// node types, runtimes, instance profiles, SCIM principals); create and
+	// edit calls refuse what it lacks. Nil means DefaultCatalog() (us-west-2);
+	// RegionCatalog gives a DR-flavoured one for another region.
+	Catalog *Catalog
 }
 
 // DefaultRateLimits are the published per-workspace limits (reference §4):
@@ -81,6 +86,11 @@ type Server struct {
 	jobs  *jobsState
 	comp  *computeState
 	secr  *secretsState
+	cat   *catalogState
+	scim  *scimState
+	wh    *warehouseState
+	pipe  *pipelineState
+	dest  *destinationState
 	oauth *oauthState
 	count *counter
 	limit *limiter
@@ -139,6 +149,11 @@ func New(opts Options) *Server {
 	s.jobs = newJobsState()
 	s.comp = newComputeState(s)
 	s.secr = newSecretsState()
+	s.cat = newCatalogState(opts.Catalog)
+	s.scim = s.newSCIMState(s.cat.cat)
+	s.wh = newWarehouseState()
+	s.pipe = newPipelineState()
+	s.dest = newDestinationState()
 	s.registerRoutes()
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -301,6 +302,12 @@ func (g *synth) computeSpec(team string) map[string]any {
 	}
 	if len(g.policies) > 0 && g.chance(0.4) {
 		c["policy_id"] = "{{policy:" + synthPick(g.rng, g.policies) + "}}"
+		// Every synthetic policy allows at least the first three node
+		// types: keep the cluster compliant, without drawing from the rng
+		// (so the rest of the estate stays as it was).
+		if node, ok := c["node_type_id"].(string); ok && slices.Index(synthNodes, node) >= 3 {
+			c["node_type_id"] = synthNodes[slices.Index(synthNodes, node)%3]
+		}
 	}
 	if g.chance(0.3) {
 		c["autoscale"] = map[string]any{"min_workers": 1, "max_workers": g.between(2, 16)}
