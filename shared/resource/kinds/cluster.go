@@ -138,6 +138,11 @@ func clusterDoc(c compute.ClusterDetails) (resource.Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The service shows apply_policy_default_values only in spec (what
+	// was sent), which is dropped as a whole: lift it out so it is copied.
+	if c.Spec != nil && c.Spec.ApplyPolicyDefaultValues {
+		doc["apply_policy_default_values"] = true
+	}
 	cleanClusterSpec(doc)
 	return doc, nil
 }

@@ -108,7 +108,7 @@ func newJobSchema() *resource.Schema {
 		s.NumericRefs = append(s.NumericRefs, p+"run_job_task.job_id")
 	}
 	for _, p := range jobClusterPrefixes {
-		s.Drop = append(s.Drop, prefixList(p, clusterSpecDrop)...)
+		s.Drop = append(s.Drop, prefixList(p, jobClusterSpecDrop)...)
 		prefixMap(s.Defaults, p, jobClusterFieldDefaults())
 		prefixMap(s.Refs, p, clusterSpecRefs)
 	}
@@ -165,7 +165,11 @@ func (*jobKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Obj
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
+		jobSetRunAs(doc, j.CreatorUserName)
 		out = append(out, resource.Object{Kind: Job, Key: id, ID: id, Name: docStr(doc, "name"), Doc: doc})
+	}
+	if err := jobFillRunAs(ctx, w, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -274,6 +278,7 @@ func (*jobKind) Get(ctx context.Context, ws resource.Workspace, id string) (reso
 	if err != nil {
 		return resource.Object{}, false, err
 	}
+	jobSetRunAs(doc, j.RunAsUserName)
 	return resource.Object{Kind: Job, Key: id, ID: id, Name: docStr(doc, "name"), Doc: doc}, true, nil
 }
 
