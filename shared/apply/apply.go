@@ -415,8 +415,11 @@ func (a *Applier) findCreated(ctx context.Context, k resource.Kind, obj resource
 	if err != nil {
 		return "", false, err
 	}
+	// An object written without the marker (its tags at the limit) is
+	// known by its name, as the planner matches it.
+	byName := s.MatchByName || !s.MarkerFits(obj.Doc)
 	for _, o := range objs {
-		if (o.Doc != nil && s.OriginOf(o.Doc) == obj.Key) || (s.MatchByName && o.Name == obj.Name) {
+		if (o.Doc != nil && s.OriginOf(o.Doc) == obj.Key) || (byName && o.Name == obj.Name && s.OriginOf(o.Doc) == "") {
 			return o.ID, true, nil
 		}
 	}

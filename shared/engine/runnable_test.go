@@ -116,3 +116,66 @@ func TestClusterKeepsApplyPolicyDefaultValues(t *testing.T) {
 	}
 	assertNoOp(t, f.sync(t))
 }
+
+// tagsJSON is a JSON object of n tags.
+func tagsJSON(n int) string {
+	tags := make([]string, n)
+	for i := range tags {
+		tags[i] = `"t` + strconv.Itoa(i) + `": "v"`
+	}
+	return "{" + strings.Join(tags, ",") + "}"
+}
+
+// A job with exactly 25 tags (the service's limit) and a cluster with 45
+// custom tags sync without the marker, which would push them over; the
+// plan says so; the second run is a no-op, and with the ledger lost they
+// are adopted by name instead of created again.
+func TestMarkerNeverExceedsTagLimit(t *testing.T) {
+	f := newBareFixture(t)
+	full := seedJob(t, f.src, `{"name": "full", "tags": `+tagsJSON(25)+`}`)
+	roomy := seedJob(t, f.src, `{"name": "roomy", "tags": `+tagsJSON(24)+`}`)
+	cid, err := f.src.SeedCluster([]byte(`{"cluster_name": "tagged", "spark_version": "15.4.x-scala2.12",
+		"node_type_id": "i3.xlarge", "num_workers": 1, "custom_tags": ` + tagsJSON(45) + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.sync(t)
+	for _, key := range []string{"job " + strconv.FormatInt(full, 10), "cluster " + cid} {
+		i := findAction(p, key)
+		if i < 0 || !strings.Contains(p.Actions[i].Reason, "without drsync's marker") {
+			t.Errorf("%s: no create saying it is written without the marker in plan %+v", key, p.Actions)
+		}
+	}
+	if j := f.drJob(t, full); len(j.Settings.Tags) != 25 || j.Settings.Tags["drsync-source"] != "" {
+		t.Errorf("DR job at the limit has tags %v", j.Settings.Tags)
+	}
+	if j := f.drJob(t, roomy); j.Settings.Tags["drsync-source"] != strconv.FormatInt(roomy, 10) {
+		t.Errorf("DR job below the limit lacks the marker: %v", j.Settings.Tags)
+	}
+	assertNoOp(t, f.sync(t))
+
+	// A lost ledger: the unmarked copies are found by name, not duplicated.
+	for _, r := range []struct{ kind, key string }{{"job", strconv.FormatInt(full, 10)}, {"cluster", cid}} {
+		rec := mustRecord(t, f, r.kind, r.key)
+		if err := f.store.Delete(context.Background(), "p", r.kind, r.key, rec.Version, ledgerFence()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = f.sync(t)
+	if s := p.Summary(); s.Create != 0 {
+		t.Errorf("after the ledger was lost, %d objects were created again", s.Create)
+	}
+	if n := f.tgt.JobCount(); n != 2 {
+		t.Errorf("DR holds %d jobs, want 2", n)
+	}
+}
+
+// findAction is the index of the action on "kind key", or -1.
+func findAction(p *plan.Plan, kindKey string) int {
+	for i, a := range p.Actions {
+		if a.Kind+" "+a.Key == kindKey {
+			return i
+		}
+	}
+	return -1
+}

@@ -173,6 +173,7 @@ func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, desired res
 		a.Reason, a.Drift = "missing in target (deleted by hand?): recreated", true
 		b.plan.Drift++
 	}
+	a.Reason += markerNote(k, s)
 	b.add(a)
 }
 
@@ -224,6 +225,7 @@ func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, ha
 		a.Replace = true
 		a.Reason += "; replaced: " + f + " cannot change in place"
 	}
+	a.Reason += markerNote(k, s)
 	b.add(a)
 }
 

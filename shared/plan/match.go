@@ -90,8 +90,8 @@ func (m *Matches) add(kind, key, id string) {
 
 // Match pairs every source object with its target counterpart, in order of
 // trust: the ledger's record, the identity marker the target object carries,
-// the mapped path (workspace objects), then the name (kinds matched by name, and
-// built-ins). Each target object is claimed at most once. Ledger records whose
+// the mapped path (workspace objects), then the name (kinds matched by name,
+// built-ins, and objects whose tags leave no room for the marker). Each target object is claimed at most once. Ledger records whose
 // source object is gone still claim their target object, so it can be deleted.
 func Match(in *Input) *Matches {
 	m := &Matches{toTarget: map[string]map[string]string{}, toSource: map[string]map[string]string{}}
@@ -113,6 +113,7 @@ func matchKind(m *Matches, k KindInfo, src, tgt []resource.Object, recs map[stri
 			byName[t.Name] = t.ID
 		}
 	}
+	bare := bareNames(tgt)
 	claimed := map[string]bool{}
 	claim := func(key, id string) bool {
 		if id == "" || !byID[id] || claimed[id] {
@@ -133,6 +134,7 @@ func matchKind(m *Matches, k KindInfo, src, tgt []resource.Object, recs map[stri
 		case claim(s.Key, byOrigin[s.Key]):
 		case k.Schema.Paths && claim(s.Key, mapPath(s.Key)):
 		case (k.Schema.MatchByName || s.Builtin) && claim(s.Key, byName[s.Name]):
+		case unmarked(k, s) && claim(s.Key, bare[s.Name]):
 		}
 	}
 	// Objects drsync made (they carry a marker) whose source is unknown to the

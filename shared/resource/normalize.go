@@ -110,7 +110,8 @@ func (e *UnresolvedRefError) Error() string {
 
 // Denormalize turns a normalised (desired) document into what the target API
 // takes: references become target ids through resolve, JSON strings are
-// re-encoded, and the identity marker is set to key (when the kind has one).
+// re-encoded, and the identity marker is set to key (when the kind has one
+// and the object's tags leave room for it: MarkerFits).
 // It fails with *UnresolvedRefError when a reference has no target id.
 func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, bool)) (Doc, error) {
 	d := Clone(doc)
@@ -149,7 +150,7 @@ func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, boo
 			}
 		})
 	}
-	if s.Marker != "" {
+	if s.Marker != "" && s.MarkerFits(d) {
 		setPath(d, s.Marker, key)
 	}
 	return d, nil

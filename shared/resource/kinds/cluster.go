@@ -51,6 +51,8 @@ var clusterSchema = &resource.Schema{
 		"ssh_public_keys": "",
 	},
 	Marker: "custom_tags." + resource.MarkerTag,
+	// custom_tags holds at most 45 tags (reference §3.4).
+	MarkerLimit: 45,
 }
 
 // clusterSkip says why clusters of a source other than UI and API are not copied.

@@ -101,6 +101,8 @@ func newJobSchema() *resource.Schema {
 			"environments":                         "environment_key",
 		},
 		Marker: "tags." + resource.MarkerTag,
+		// A job holds at most 25 tags (reference §3.4).
+		MarkerLimit: 25,
 	}
 	for _, p := range jobTaskPrefixes {
 		prefixMap(s.Defaults, p, jobTaskDefaults)
