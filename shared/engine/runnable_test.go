@@ -12,8 +12,11 @@ import (
 
 	"github.com/drsync/drsync/shared/emulator"
 	"github.com/drsync/drsync/shared/emulator/emutest"
+	"github.com/drsync/drsync/shared/engine"
 	"github.com/drsync/drsync/shared/ledger/bolt"
 	"github.com/drsync/drsync/shared/plan"
+	"github.com/drsync/drsync/shared/resource"
+	"github.com/drsync/drsync/shared/resource/kinds"
 )
 
 // newBareFixture is a pair of empty workspaces whose identities differ (the
@@ -178,4 +181,110 @@ func findAction(p *plan.Plan, kindKey string) int {
 		}
 	}
 	return -1
+}
+
+// syncNoRevert is a sync with drift revert off (the default of a pair that
+// reports hand changes in DR instead of undoing them).
+func (f *fixture) syncNoRevert(t *testing.T) *plan.Plan {
+	t.Helper()
+	res, err := engine.Sync(context.Background(),
+		emutest.Workspace(t, f.src, "source"), emutest.Workspace(t, f.tgt, "target"),
+		f.store, engine.Options{Pair: "p", Kinds: kinds.All(), RunID: "run", Warm: resource.DefaultWarmPolicy()})
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if s := res.Plan.Summary(); s.Failed > 0 {
+		t.Fatalf("%d failed actions: %+v", s.Failed, res.Plan.Actions)
+	}
+	return res.Plan
+}
+
+// warmUpdate fails unless p updates kind key with a reason naming the warm
+// state, counted as drift.
+func warmUpdate(t *testing.T, p *plan.Plan, kind, key string) {
+	t.Helper()
+	i := p.Find(kind, key)
+	if i < 0 || !strings.Contains(p.Actions[i].Reason, "warm state") || !p.Actions[i].Drift || p.Drift == 0 {
+		var b strings.Builder
+		_ = plan.WriteText(&b, p)
+		t.Fatalf("no warm-state update of %s %s reported as drift:\n%s", kind, key, b.String())
+	}
+}
+
+// A DR cluster found running (started by hand, or its terminate failed
+// after the create) is terminated and pinned again by the next run, however
+// unchanged its spec; the run after that is a no-op.
+func TestWarmStateClusterTerminatedAgain(t *testing.T) {
+	f := newBareFixture(t)
+	id, err := f.src.SeedCluster([]byte(`{"cluster_name": "c", "spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	ctx := context.Background()
+	dr := f.drID(t, "cluster", id)
+	if err := f.tgtW.Clusters.Unpin(ctx, compute.UnpinCluster{ClusterId: dr}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.tgtW.Clusters.Start(ctx, compute.StartCluster{ClusterId: dr}); err != nil {
+		t.Fatal(err)
+	}
+	warmUpdate(t, f.syncNoRevert(t), "cluster", id)
+	c, err := f.tgtW.Clusters.GetByClusterId(ctx, dr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State != compute.StateTerminating && c.State != compute.StateTerminated {
+		t.Fatalf("DR cluster is %s after the run, want terminated", c.State)
+	}
+	pinned, err := f.tgtW.Clusters.ListAll(ctx, compute.ListClustersRequest{FilterBy: &compute.ListClustersFilterBy{IsPinned: true}})
+	if err != nil || len(pinned) != 1 || pinned[0].ClusterId != dr {
+		t.Fatalf("pinned DR clusters = %+v (%v), want %s", pinned, err, dr)
+	}
+	assertNoOp(t, f.syncNoRevert(t))
+}
+
+// A DR job whose schedule was unpaused by hand is paused again and reported
+// as drift, even with drift revert off (only the pause status is set back).
+func TestWarmStateJobPausedAgain(t *testing.T) {
+	f := newBareFixture(t)
+	id := seedJob(t, f.src, `{"name": "nightly", "schedule": {"quartz_cron_expression": "0 0 2 * * ?", "timezone_id": "UTC"}}`)
+	f.sync(t)
+	ctx := context.Background()
+	dr := f.drJob(t, id)
+	sched := *dr.Settings.Schedule
+	sched.PauseStatus = jobs.PauseStatusUnpaused
+	if err := f.tgtW.Jobs.Update(ctx, jobs.UpdateJob{JobId: dr.JobId, NewSettings: &jobs.JobSettings{Schedule: &sched}}); err != nil {
+		t.Fatal(err)
+	}
+	warmUpdate(t, f.syncNoRevert(t), "job", strconv.FormatInt(id, 10))
+	if got := f.drJob(t, id).Settings.Schedule.PauseStatus; got != jobs.PauseStatusPaused {
+		t.Fatalf("DR schedule is %s after the run, want PAUSED", got)
+	}
+	assertNoOp(t, f.syncNoRevert(t))
+}
+
+// A DR pool given idle instances by hand is set back to none.
+func TestWarmStatePoolIdleZeroAgain(t *testing.T) {
+	f := newBareFixture(t)
+	id, err := f.src.SeedPool([]byte(`{"instance_pool_name": "p", "node_type_id": "i3.xlarge", "min_idle_instances": 2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	ctx := context.Background()
+	dr := f.drID(t, "pool", id)
+	p, err := f.tgtW.InstancePools.GetByInstancePoolId(ctx, dr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.tgtW.InstancePools.Edit(ctx, compute.EditInstancePool{InstancePoolId: dr, InstancePoolName: p.InstancePoolName,
+		NodeTypeId: p.NodeTypeId, MinIdleInstances: 3, CustomTags: p.CustomTags}); err != nil {
+		t.Fatal(err)
+	}
+	warmUpdate(t, f.syncNoRevert(t), "pool", id)
+	if p, err := f.tgtW.InstancePools.GetByInstancePoolId(ctx, dr); err != nil || p.MinIdleInstances != 0 {
+		t.Fatalf("DR pool min_idle_instances = %d (%v) after the run, want 0", p.MinIdleInstances, err)
+	}
+	assertNoOp(t, f.syncNoRevert(t))
 }

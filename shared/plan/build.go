@@ -130,9 +130,12 @@ func (b *builder) upserts(k KindInfo) {
 		case hasRec && rec.Status == ledger.StatusPending && k.Finishes:
 			b.finishPending(k, s, t, rec, desired, dhash, attrs)
 		case t.Hash == dhash:
-			b.unchanged(k, s, t, rec, hasRec, attrs)
+			if !b.rewarmActive(k, s, t, dhash, desired, attrs) {
+				b.unchanged(k, s, t, rec, hasRec, attrs)
+			}
 		default:
 			b.update(k, s, t, rec, hasRec, desired, dhash, attrs)
+			b.rewarmActive(k, s, t, dhash, desired, attrs)
 		}
 	}
 }
@@ -208,6 +211,9 @@ func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, ha
 		a.Reason = "changed in source; target also changed by hand"
 	case srcChanged:
 		a.Reason = "changed in source"
+	case drift && !b.in.Revert && len(coldFields(k, t)) > 0:
+		b.rewarmOnly(k, s, t, rec.TargetHash, coldFields(k, t), attrs)
+		return
 	case drift && !b.in.Revert:
 		b.plan.Drift++
 		b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip, TargetID: t.ID, Changes: a.Changes,
@@ -220,6 +226,9 @@ func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, ha
 	}
 	if drift {
 		b.plan.Drift++
+	}
+	if cold := coldFields(k, t); len(cold) > 0 {
+		a.Reason += "; " + warmNote(cold)
 	}
 	if f := forceNew(k.Schema, a.Changes); f != "" {
 		a.Replace = true

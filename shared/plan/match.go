@@ -19,6 +19,10 @@ type KindInfo struct {
 	// Finishes: a new object of the kind gets a warm-DR state after its
 	// create (resource.Finisher).
 	Finishes bool
+	// Rewarm: a matched target object the listing found active
+	// (resource.Object.Active) gets that state set again (the run's policy
+	// terminates such objects).
+	Rewarm bool
 }
 
 // Infos describes kinds for the planner, with the run's warm-DR policy.
@@ -27,6 +31,7 @@ func Infos(kinds []resource.Kind, warm resource.WarmPolicy) []KindInfo {
 	for _, k := range kinds {
 		info := KindInfo{Name: k.Name(), Schema: k.Schema()}
 		_, info.Finishes = k.(resource.Finisher)
+		info.Rewarm = info.Finishes && warm.TerminateClusters
 		if w, ok := k.(resource.Warmer); ok {
 			info.Warm = func(d resource.Doc) (resource.Doc, map[string]string) { return w.Warm(d, warm) }
 		}

@@ -55,6 +55,11 @@ type Object struct {
 	Refs []Ref
 	// Attrs are facts to keep in the ledger (the source's own pause status).
 	Attrs map[string]string
+	// Active, in a listing, says the object is running on its own in a way
+	// its document does not show ("state RUNNING" for a cluster); "" when it
+	// is idle or the kind has no such state. In the target it means the
+	// object has left its warm-DR state (the planner sets it again).
+	Active string
 }
 
 // Blocked is one reason an object cannot be written to, or would not run in,

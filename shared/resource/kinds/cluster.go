@@ -122,7 +122,7 @@ func (*clusterKind) List(ctx context.Context, ws resource.Workspace) ([]resource
 	}
 	out := make([]resource.Object, 0, len(clusters))
 	for _, c := range clusters {
-		obj := resource.Object{Kind: Cluster, Key: c.ClusterId, ID: c.ClusterId, Name: c.ClusterName}
+		obj := resource.Object{Kind: Cluster, Key: c.ClusterId, ID: c.ClusterId, Name: c.ClusterName, Active: clusterActive(c.State)}
 		if obj.Skip = clusterSkipReason(c.ClusterSource); obj.Skip == "" {
 			if obj.Doc, err = clusterDoc(c); err != nil {
 				return nil, fmt.Errorf("%s: %w", c.ClusterId, err)
@@ -149,6 +149,18 @@ func clusterDoc(c compute.ClusterDetails) (resource.Doc, error) {
 	return doc, nil
 }
 
+// clusterActive is resource.Object.Active for a cluster in state st: set
+// while it runs or is on its way to (PENDING, RESIZING, RESTARTING), so a
+// DR copy found so is terminated and pinned again; "" when it is
+// terminated or terminating.
+func clusterActive(st compute.State) string {
+	switch st {
+	case compute.StateRunning, compute.StatePending, compute.StateResizing, compute.StateRestarting:
+		return "state " + string(st)
+	}
+	return ""
+}
+
 // clusterSkipReason is "" for the all-purpose sources (UI, API).
 func clusterSkipReason(src compute.ClusterSource) string {
 	switch src {
@@ -171,7 +183,7 @@ func (*clusterKind) Get(ctx context.Context, ws resource.Workspace, id string) (
 	if ok, err := found(err); !ok {
 		return resource.Object{}, false, err
 	}
-	obj := resource.Object{Kind: Cluster, Key: id, ID: id, Name: c.ClusterName}
+	obj := resource.Object{Kind: Cluster, Key: id, ID: id, Name: c.ClusterName, Active: clusterActive(c.State)}
 	if obj.Skip = clusterSkipReason(c.ClusterSource); obj.Skip == "" {
 		if obj.Doc, err = clusterDoc(*c); err != nil {
 			return resource.Object{}, false, err

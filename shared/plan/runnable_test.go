@@ -1,0 +1,64 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/drsync/drsync/shared/ledger"
+	"github.com/drsync/drsync/shared/resource"
+)
+
+// limitedJobKind is jobKind whose tags hold at most two entries.
+func limitedJobKind() KindInfo {
+	k := jobKind
+	s := *k.Schema
+	s.MarkerLimit = 2
+	k.Schema = &s
+	return k
+}
+
+// With drift revert off, a DR object that left its warm state is still put
+// back, as drift with "warm state" in the reason: the job unpaused by hand
+// gets only its pause status back (its other hand change is left alone),
+// and the cluster found running is terminated and pinned again (FinishOnly).
+// A new job already at its tag limit is created without the marker, and
+// the plan says so.
+func TestWarmStateAndMarkerLimit(t *testing.T) {
+	kinds := []KindInfo{policyKind, clusterKind, dirKind, nbKind, limitedJobKind()}
+	kinds[1].Finishes, kinds[1].Rewarm = true, true
+	src := sourceEstate()
+	tgt, recs := syncedTarget(src)
+	for i, j := range tgt["job"] {
+		d := resource.Clone(j.Doc)
+		d["schedule"] = map[string]any{"pause_status": "UNPAUSED"}
+		d["description"] = "edited in DR"
+		tgt["job"][i].Doc, tgt["job"][i].Hash = d, resource.Hash(d)
+	}
+	tgt["cluster"][0].Active = "state RUNNING"
+	src["job"] = append(src["job"], obj("job", "102", "tagged", resource.Doc{"name": "tagged", "tags": map[string]any{"a": "1", "b": "2"}}))
+	in := input(src, tgt, recs)
+	in.Kinds, in.Revert = kinds, false
+	p := Build(in)
+	golden(t, "warm", p)
+
+	job := p.Actions[p.Find("job", "101")]
+	if job.Desired["description"] != "edited in DR" || job.DesiredHash != recordOf(recs, "job", "101").TargetHash {
+		t.Errorf("with revert off only the warm state may change: desired %v, hash %s", job.Desired, job.DesiredHash)
+	}
+	cl := p.Actions[p.Find("cluster", "c-1")]
+	if !cl.FinishOnly || !cl.Drift || !strings.Contains(cl.Reason, "warm state") {
+		t.Errorf("running DR cluster: %+v", cl)
+	}
+	if p.Drift != 2 {
+		t.Errorf("drift = %d, want 2", p.Drift)
+	}
+}
+
+func recordOf(recs []ledger.Record, kind, key string) ledger.Record {
+	for _, r := range recs {
+		if r.Kind == kind && r.SourceKey == key {
+			return r
+		}
+	}
+	return ledger.Record{}
+}
