@@ -144,6 +144,9 @@ func (a *Applier) Apply(ctx context.Context, p *plan.Plan) error {
 }
 
 func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Plan, act *plan.Action, done []chan struct{}, sem chan struct{}) {
+	if act.Status == plan.StatusFailed {
+		return // planned failed (its document could not be read): nothing to run, nothing to record
+	}
 	for _, j := range act.After {
 		<-done[j]
 		if dep := p.Actions[j]; dep.Status == plan.StatusFailed {

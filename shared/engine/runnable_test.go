@@ -13,6 +13,7 @@ import (
 	"github.com/drsync/drsync/shared/emulator"
 	"github.com/drsync/drsync/shared/emulator/emutest"
 	"github.com/drsync/drsync/shared/engine"
+	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/ledger/bolt"
 	"github.com/drsync/drsync/shared/plan"
 	"github.com/drsync/drsync/shared/resource"
@@ -287,4 +288,48 @@ func TestWarmStatePoolIdleZeroAgain(t *testing.T) {
 		t.Fatalf("DR pool min_idle_instances = %d (%v) after the run, want 0", p.MinIdleInstances, err)
 	}
 	assertNoOp(t, f.syncNoRevert(t))
+}
+
+// One object whose document cannot be read (here a 5xx on its export, which
+// the SDK does not retry) is a failed action keeping its ledger record; the
+// rest of the run is applied and the outcome is partial. The next run
+// syncs it.
+func TestUnreadableObjectFailsAloneAndRunGoesOn(t *testing.T) {
+	f := newBareFixture(t)
+	put(t, f.srcW, "/Shared/etl/a", "print('a')")
+	put(t, f.srcW, "/Shared/etl/b", "print('b')")
+	f.sync(t)
+	before := map[string]string{}
+	for _, p := range []string{"/Shared/etl/a", "/Shared/etl/b"} {
+		before[p] = mustRecord(t, f, "notebook", p).SourceHash
+		put(t, f.srcW, p, "print('changed')")
+	}
+	f.src.InjectFault(emulator.Fault{Endpoint: "GET /api/2.0/workspace/export", Kind: emulator.InternalError, Times: 1})
+	res, err := engine.Sync(context.Background(),
+		emutest.Workspace(t, f.src, "source"), emutest.Workspace(t, f.tgt, "target"),
+		f.store, engine.Options{Pair: "p", Kinds: kinds.All(), RunID: "run", Revert: true, Warm: resource.DefaultWarmPolicy()})
+	if err != nil {
+		t.Fatalf("one unreadable object aborted the run: %v", err)
+	}
+	var failed, done []string
+	for _, a := range res.Plan.Actions {
+		switch {
+		case a.Status == plan.StatusFailed:
+			failed = append(failed, a.Key)
+			if a.Error == "" || a.ErrorClass != "transient" || !strings.Contains(a.Reason, "could not be read") {
+				t.Errorf("failed action does not say why: %+v", a)
+			}
+		case a.Status == plan.StatusDone && a.Kind == "notebook":
+			done = append(done, a.Key)
+		}
+	}
+	if len(failed) != 1 || len(done) != 1 || res.Run.Outcome != ledger.OutcomePartial {
+		t.Fatalf("failed %v, done %v, outcome %s; want one of each, partial", failed, done, res.Run.Outcome)
+	}
+	if rec := mustRecord(t, f, "notebook", failed[0]); rec.SourceHash != before[failed[0]] || rec.Status != ledger.StatusSynced {
+		t.Errorf("the unreadable object's record changed: %+v", rec)
+	}
+	if p := f.sync(t); p.Find("notebook", failed[0]) < 0 {
+		t.Errorf("the next run did not sync %s", failed[0])
+	}
 }

@@ -110,6 +110,9 @@ func (b *builder) upserts(k KindInfo) {
 		rec, hasRec := b.recs[k.Name][s.Key]
 		tid, matched := b.matches.TargetID(k.Name, s.Key)
 		t := targets[tid]
+		if b.unreadable(k, s, t, matched) {
+			continue
+		}
 		desired, dhash, attrs := desire(k, s)
 		switch {
 		case s.Builtin && matched:

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,4 +62,27 @@ func recordOf(recs []ledger.Record, kind, key string) ledger.Record {
 		}
 	}
 	return ledger.Record{}
+}
+
+// A source object whose document could not be read is a failed action,
+// born failed with the read's error, in the plan like any other; what
+// depends on it waits on it (and so fails with it); nothing else changes.
+func TestUnreadableObjectIsFailedAction(t *testing.T) {
+	src := sourceEstate()
+	tgt, recs := syncedTarget(src)
+	nb := &src["notebook"][0]
+	nb.Doc, nb.Hash = nil, ""
+	nb.Unread = &resource.ReadFailure{Error: "read notebook /Shared/etl/ingest in source: export: Internal error.", Class: "transient"}
+	src["job"][0].Doc["description"] = "changed"
+	src["job"][0].Hash = resource.Hash(src["job"][0].Doc)
+	p := Build(input(src, tgt, recs))
+	golden(t, "unread", p)
+	i := p.Find("notebook", "/Shared/etl/ingest")
+	if i < 0 || p.Actions[i].Status != StatusFailed || p.Summary().Failed != 1 {
+		t.Fatalf("unreadable notebook: %+v", p.Actions)
+	}
+	job := p.Actions[p.Find("job", "101")]
+	if !slices.Contains(job.After, i) {
+		t.Errorf("the job referencing the unreadable notebook does not wait on it: After %v", job.After)
+	}
 }
