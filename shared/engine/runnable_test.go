@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -332,4 +333,46 @@ func TestUnreadableObjectFailsAloneAndRunGoesOn(t *testing.T) {
 	if p := f.sync(t); p.Find("notebook", failed[0]) < 0 {
 		t.Errorf("the next run did not sync %s", failed[0])
 	}
+}
+
+// A job naming its notebook and wheel in the /Workspace form depends on
+// them like on the bare form: they are created first, the DR job is written
+// in the form the source used (and reads back equal: the second run is a
+// no-op), and a wheel outside the synced tree is a warning in the plan,
+// not an error; a /Volumes library is not a workspace reference at all.
+func TestWorkspacePrefixReferences(t *testing.T) {
+	f := newBareFixture(t)
+	for _, o := range []emulator.SeedObject{
+		{Path: "/Shared/libs/etl.whl", ObjectType: "FILE", Content: "PK wheel"},
+		{Path: "/Shared/etl/main", ObjectType: "NOTEBOOK", Language: "PYTHON", Content: "print(1)"},
+	} {
+		if _, err := f.src.SeedObject(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := seedJob(t, f.src, `{"name": "wheel-job", "tasks": [{"task_key": "a",
+		"notebook_task": {"notebook_path": "/Workspace/Shared/etl/main"},
+		"new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 1},
+		"libraries": [{"whl": "/Workspace/Shared/libs/etl.whl"}, {"whl": "/Workspace/Shared/elsewhere/other.whl"},
+			{"whl": "/Volumes/main/libs/v.whl"}]}]}`)
+	p := f.sync(t)
+	job := p.Actions[p.Find("job", strconv.FormatInt(id, 10))]
+	for _, dep := range []string{"/Shared/libs/etl.whl", "/Shared/etl/main"} {
+		i := p.Find("file", dep)
+		if i < 0 {
+			i = p.Find("notebook", dep)
+		}
+		if i < 0 || !slices.Contains(job.After, i) {
+			t.Errorf("the job is not created after %s: After %v", dep, job.After)
+		}
+	}
+	if !strings.Contains(job.Reason, "warning: references /Shared/elsewhere/other.whl") || strings.Contains(job.Reason, "Volumes") {
+		t.Errorf("job reason %q: want a warning for the wheel outside the synced tree only", job.Reason)
+	}
+	task := f.drJob(t, id).Settings.Tasks[0]
+	whl := slices.ContainsFunc(task.Libraries, func(l compute.Library) bool { return l.Whl == "/Workspace/Shared/libs/etl.whl" })
+	if task.NotebookTask.NotebookPath != "/Workspace/Shared/etl/main" || !whl {
+		t.Errorf("DR task not written in the source's form: %s %+v", task.NotebookTask.NotebookPath, task.Libraries)
+	}
+	assertNoOp(t, f.sync(t))
 }

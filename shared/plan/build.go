@@ -38,6 +38,7 @@ func Build(in *Input) *Plan {
 		b.deletes(in.Kinds[i])
 	}
 	b.link()
+	b.warnOutOfScope()
 	b.breakCycles()
 	b.guard()
 	return b.plan

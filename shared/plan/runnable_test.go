@@ -86,3 +86,28 @@ func TestUnreadableObjectIsFailedAction(t *testing.T) {
 		t.Errorf("the job referencing the unreadable notebook does not wait on it: After %v", job.After)
 	}
 }
+
+// A job referencing a path drsync does not sync is planned with a warning
+// in its reason (data, not an error); references inside the tree order it
+// after their objects. A targeted sync, which does not see the whole tree,
+// warns of nothing.
+func TestOutOfScopeReferenceWarns(t *testing.T) {
+	src := sourceEstate()
+	tgt, recs := syncedTarget(src)
+	j := &src["job"][0]
+	j.Doc["libraries"] = []any{"path:/Workspace/Shared/elsewhere/x.whl"}
+	j.Hash = resource.Hash(j.Doc)
+	j.Refs = append(j.Refs, resource.Ref{Kind: resource.KindPath, Key: "/Shared/elsewhere/x.whl"})
+	p := Build(input(src, tgt, recs))
+	golden(t, "scope", p)
+	if a := p.Actions[p.Find("job", "101")]; !strings.Contains(a.Reason, "warning: references /Shared/elsewhere/x.whl") ||
+		strings.Contains(a.Reason, "/Shared/etl/ingest") {
+		t.Fatalf("reason %q: want a warning for the path outside the tree only", a.Reason)
+	}
+	in := input(src, tgt, recs)
+	in.Managed = map[string]int{"job": 1}
+	tp := Build(in)
+	if i := tp.Find("job", "101"); i < 0 || strings.Contains(tp.Actions[i].Reason, "warning") {
+		t.Fatalf("a targeted sync warned: %+v", tp.Actions)
+	}
+}

@@ -67,10 +67,14 @@ var jobTaskDefaults = map[string]any{
 }
 
 // jobTaskRefs are the references a task holds (relative to a task). Paths are
-// references only when absolute: a Git source's relative paths are not.
-// Libraries are not: their paths (/Workspace/..., /Volumes/..., dbfs:/) are not
-// synced objects.
+// references only when they are absolute workspace paths, with or without the
+// /Workspace prefix: a Git source's relative paths, /Volumes/... and dbfs:/
+// libraries are not. A library in the synced tree (a wheel) is a reference,
+// so it is copied before the job that installs it.
 var jobTaskRefs = map[string]string{
+	"libraries[].whl":          resource.KindPath,
+	"libraries[].jar":          resource.KindPath,
+	"libraries[].requirements": resource.KindPath,
 	"existing_cluster_id":           Cluster,
 	"run_job_task.job_id":           Job,
 	"notebook_task.notebook_path":   resource.KindPath,
@@ -104,6 +108,9 @@ func newJobSchema() *resource.Schema {
 		// A job holds at most 25 tags (reference §3.4).
 		MarkerLimit: 25,
 	}
+	// A serverless environment's dependencies are pip specs or paths to
+	// wheels and requirement files; the paths are references.
+	s.Refs["environments[].spec.dependencies"] = resource.KindPath
 	for _, p := range jobTaskPrefixes {
 		prefixMap(s.Defaults, p, jobTaskDefaults)
 		prefixMap(s.Refs, p, jobTaskRefs)
