@@ -72,9 +72,9 @@ var jobTaskDefaults = map[string]any{
 // libraries are not. A library in the synced tree (a wheel) is a reference,
 // so it is copied before the job that installs it.
 var jobTaskRefs = map[string]string{
-	"libraries[].whl":          resource.KindPath,
-	"libraries[].jar":          resource.KindPath,
-	"libraries[].requirements": resource.KindPath,
+	"libraries[].whl":               resource.KindPath,
+	"libraries[].jar":               resource.KindPath,
+	"libraries[].requirements":      resource.KindPath,
 	"existing_cluster_id":           Cluster,
 	"run_job_task.job_id":           Job,
 	"notebook_task.notebook_path":   resource.KindPath,
