@@ -96,6 +96,19 @@ func TestJobRunAsIsAlwaysSent(t *testing.T) {
 		t.Errorf("a service principal's run_as is not sent as service_principal_name")
 	}
 	assertNoOp(t, f.sync(t))
+
+	// run_as removed in the source: the job now runs as its creator, and so,
+	// after one update, does its DR copy; then nothing changes.
+	if err := f.srcW.Jobs.Update(context.Background(), jobs.UpdateJob{JobId: user, FieldsToRemove: []string{"run_as"}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.sync(t); p.Find("job", strconv.FormatInt(user, 10)) < 0 {
+		t.Fatalf("removing run_as in the source did not update the DR copy")
+	}
+	if got := f.drJob(t, user).RunAsUserName; got != "owner@example.com" {
+		t.Errorf("after run_as was removed in the source, the DR copy runs as %q, want the source's creator", got)
+	}
+	assertNoOp(t, f.sync(t))
 }
 
 // apply_policy_default_values, which the service shows only in a cluster's
