@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -388,4 +389,35 @@ func TestWorkspacePrefixReferences(t *testing.T) {
 		t.Errorf("DR task not written in the source's form: %s %+v", task.NotebookTask.NotebookPath, task.Libraries)
 	}
 	assertNoOp(t, f.sync(t))
+}
+
+// A source document that cannot be read when its create needs it (a first
+// sync reads it just before the write) fails that create alone and leaves
+// no ledger record; the rest is created and the outcome is partial.
+func TestUnreadableAtCreateLeavesNoRecord(t *testing.T) {
+	f := newBareFixture(t)
+	put(t, f.srcW, "/Shared/etl/a", "print('a')")
+	put(t, f.srcW, "/Shared/etl/b", "print('b')")
+	f.src.InjectFault(emulator.Fault{Endpoint: "GET /api/2.0/workspace/export", Kind: emulator.BadRequest, Times: 1})
+	res, err := engine.Sync(context.Background(),
+		emutest.Workspace(t, f.src, "source"), emutest.Workspace(t, f.tgt, "target"),
+		f.store, engine.Options{Pair: "p", Kinds: kinds.All(), RunID: "run", Revert: true, Warm: resource.DefaultWarmPolicy()})
+	if err != nil {
+		t.Fatalf("one unreadable object aborted the run: %v", err)
+	}
+	var failed []string
+	for _, a := range res.Plan.Actions {
+		if a.Status == plan.StatusFailed {
+			failed = append(failed, a.Key)
+		}
+	}
+	if len(failed) != 1 || res.Run.Outcome != ledger.OutcomePartial {
+		t.Fatalf("failed %v, outcome %s; want one failed, partial", failed, res.Run.Outcome)
+	}
+	if rec, err := f.store.Get(context.Background(), "p", "notebook", failed[0]); !errors.Is(err, ledger.ErrNotFound) {
+		t.Errorf("the unreadable object got a record: %+v", rec)
+	}
+	if p := f.sync(t); p.Find("notebook", failed[0]) < 0 {
+		t.Errorf("the next run did not create %s", failed[0])
+	}
 }
