@@ -96,8 +96,9 @@ func (m *Matches) add(kind, key, id string) {
 // Match pairs every source object with its target counterpart, in order of
 // trust: the ledger's record, the identity marker the target object carries,
 // the mapped path (workspace objects), then the name (kinds matched by name,
-// built-ins, and objects whose tags leave no room for the marker). Each target object is claimed at most once. Ledger records whose
-// source object is gone still claim their target object, so it can be deleted.
+// built-ins, and objects whose tags leave no room for the marker). Each
+// target object is claimed at most once. Ledger records whose source object
+// is gone still claim their target object, so it can be deleted.
 func Match(in *Input) *Matches {
 	m := &Matches{toTarget: map[string]map[string]string{}, toSource: map[string]map[string]string{}}
 	recs := recordIndex(in.Records)

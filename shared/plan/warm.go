@@ -60,9 +60,21 @@ func (b *builder) rewarmActive(k KindInfo, s, t resource.Object, dhash string, d
 		a.Finish, a.Reason = true, a.Reason+"; "+note
 		return true
 	}
-	b.plan.Drift++
+	if !b.skipped(k.Name, s.Key) { // a drift skip of the same object counted it already
+		b.plan.Drift++
+	}
 	b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Update, TargetID: t.ID, Source: s,
 		Desired: desired, DesiredHash: dhash, Attrs: attrs, Finish: true, FinishOnly: true, Drift: true,
 		Reason: "drift: " + note})
 	return true
+}
+
+// skipped reports whether the plan already skips (kind, key).
+func (b *builder) skipped(kind, key string) bool {
+	for _, a := range b.plan.Actions {
+		if a.Kind == kind && a.Key == key && a.Op == Skip {
+			return true
+		}
+	}
+	return false
 }
