@@ -144,6 +144,9 @@ func (a *Applier) Apply(ctx context.Context, p *plan.Plan) error {
 }
 
 func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Plan, act *plan.Action, done []chan struct{}, sem chan struct{}) {
+	if act.Status == plan.StatusFailed {
+		return // planned failed (its document could not be read): nothing to run, nothing to record
+	}
 	for _, j := range act.After {
 		<-done[j]
 		if dep := p.Actions[j]; dep.Status == plan.StatusFailed {
@@ -182,7 +185,8 @@ func (a *Applier) run(ctx context.Context, cancel context.CancelFunc, p *plan.Pl
 		fail(act, err)
 	default:
 		fail(act, err)
-		if class != failure.Stopped && act.Op != plan.Skip {
+		var unread *sourceReadError
+		if class != failure.Stopped && act.Op != plan.Skip && !errors.As(err, &unread) {
 			a.markFailed(ctx, act, err, class)
 		}
 		a.opts.Logger.WarnContext(ctx, "action failed", "kind", act.Kind, "key", act.Key,
@@ -334,7 +338,7 @@ func (a *Applier) ensureDesired(ctx context.Context, k resource.Kind, act *plan.
 	}
 	raw, err := r.Read(ctx, a.opts.Source, act.Source)
 	if err != nil {
-		return fmt.Errorf("read source: %w", err)
+		return &sourceReadError{err: err}
 	}
 	n := k.Schema().Normalize(raw, func(_, id string) (string, bool) { return id, true })
 	act.Source.Hash = resource.Hash(n.Doc)
@@ -415,8 +419,11 @@ func (a *Applier) findCreated(ctx context.Context, k resource.Kind, obj resource
 	if err != nil {
 		return "", false, err
 	}
+	// An object written without the marker (its tags at the limit) is
+	// known by its name, as the planner matches it.
+	byName := s.MatchByName || !s.MarkerFits(obj.Doc)
 	for _, o := range objs {
-		if (o.Doc != nil && s.OriginOf(o.Doc) == obj.Key) || (s.MatchByName && o.Name == obj.Name) {
+		if (o.Doc != nil && s.OriginOf(o.Doc) == obj.Key) || (byName && o.Name == obj.Name && s.OriginOf(o.Doc) == "") {
 			return o.ID, true, nil
 		}
 	}
@@ -493,3 +500,13 @@ func (a *Applier) setID(kind, key, id string) {
 	a.ids[resource.Ref{Kind: kind, Key: key}] = id
 	a.mu.Unlock()
 }
+
+// sourceReadError is a failed read of the source document just before its
+// write (an export too large, a 404 in a race, a 5xx after retries). The
+// action fails, but the object's ledger record stays as it was, as when the
+// snapshot's read fails (resource.Object.Unread): the read says nothing of
+// the target.
+type sourceReadError struct{ err error }
+
+func (e *sourceReadError) Error() string { return "read source: " + e.err.Error() }
+func (e *sourceReadError) Unwrap() error { return e.err }

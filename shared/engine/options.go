@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drsync/drsync/shared/catalog"
 	"github.com/drsync/drsync/shared/config"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/plan"
@@ -139,9 +140,11 @@ func OptionsFor(cfg *config.Config) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
+	ids := catalog.IDMap{Warehouses: cfg.IDMap.Warehouses, Pipelines: cfg.IDMap.Pipelines, Destinations: cfg.IDMap.Destinations}
 	r := cfg.RateLimits
 	return Options{
 		Pair: cfg.Pair, Kinds: ks, Pulled: pulled, Rewrite: rules,
+		Catalog: func(src, tgt resource.Workspace) Catalog { return catalog.New(src, tgt, ids) },
 		Warm: resource.WarmPolicy{
 			PauseJobs: cfg.WarmDR.PauseJobs, TerminateClusters: cfg.WarmDR.TerminateClusters,
 			PinClusters: cfg.WarmDR.PinClusters, PoolMinIdleZero: cfg.WarmDR.PoolMinIdleZero,

@@ -38,6 +38,7 @@ func Build(in *Input) *Plan {
 		b.deletes(in.Kinds[i])
 	}
 	b.link()
+	b.warnOutOfScope()
 	b.breakCycles()
 	b.guard()
 	return b.plan
@@ -101,6 +102,9 @@ func (b *builder) upserts(k KindInfo) {
 		rec, hasRec := b.recs[k.Name][s.Key]
 		tid, matched := b.matches.TargetID(k.Name, s.Key)
 		t := targets[tid]
+		if b.unreadable(k, s, t, matched) {
+			continue
+		}
 		w := Desire(b.in, k, s)
 		switch {
 		case s.Builtin && matched && (t.Hash == w.Hash || s.Doc == nil || t.Doc == nil):
@@ -125,9 +129,12 @@ func (b *builder) upserts(k KindInfo) {
 		case hasRec && rec.Status == ledger.StatusPending && k.Finishes:
 			b.finishPending(k, s, t, rec, w)
 		case t.Hash == w.Hash:
-			b.unchanged(k, s, t, rec, hasRec, w.Attrs)
+			if !b.rewarmActive(k, s, t, w) {
+				b.unchanged(k, s, t, rec, hasRec, w.Attrs)
+			}
 		default:
 			b.update(k, s, t, rec, hasRec, w)
+			b.rewarmActive(k, s, t, w)
 		}
 	}
 }
@@ -168,6 +175,7 @@ func (b *builder) create(k KindInfo, s resource.Object, hasRec bool, w Want) {
 		a.Reason, a.Drift = "missing in target (deleted by hand?): recreated", true
 		b.plan.Drift++
 	}
+	a.Reason += markerNote(k, s)
 	b.addChecked(a, w)
 }
 
@@ -202,6 +210,9 @@ func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, ha
 		a.Reason = "changed in source; target also changed by hand"
 	case srcChanged:
 		a.Reason = "changed in source"
+	case drift && !b.in.Revert && len(coldFields(k, t)) > 0:
+		b.rewarmOnly(k, s, t, rec.TargetHash, coldFields(k, t), w.Attrs)
+		return
 	case drift && !b.in.Revert:
 		b.plan.Drift++
 		b.add(Action{Kind: k.Name, Key: s.Key, Name: s.Name, Op: Skip, TargetID: t.ID, Changes: a.Changes,
@@ -215,10 +226,14 @@ func (b *builder) update(k KindInfo, s, t resource.Object, rec ledger.Record, ha
 	if drift {
 		b.plan.Drift++
 	}
+	if cold := coldFields(k, t); len(cold) > 0 {
+		a.Reason += "; " + warmNote(cold)
+	}
 	if f := forceNew(k.Schema, a.Changes); f != "" {
 		a.Replace = true
 		a.Reason += "; replaced: " + f + " cannot change in place"
 	}
+	a.Reason += markerNote(k, s)
 	b.addChecked(a, w)
 }
 

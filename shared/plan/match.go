@@ -22,6 +22,10 @@ type KindInfo struct {
 	Finishes bool
 	// Rewrite are the pair's rewrite rules for the kind; nil: none.
 	Rewrite *rewrite.Rules
+	// Rewarm: a matched target object the listing found active
+	// (resource.Object.Active) gets that state set again (the run's policy
+	// terminates such objects).
+	Rewarm bool
 }
 
 // Infos describes kinds for the planner, with the run's warm-DR policy and
@@ -31,6 +35,7 @@ func Infos(kinds []resource.Kind, warm resource.WarmPolicy, rules *rewrite.Rules
 	for _, k := range kinds {
 		info := KindInfo{Name: k.Name(), Schema: k.Schema(), Rewrite: rules.For(k.Info().Resource)}
 		_, info.Finishes = k.(resource.Finisher)
+		info.Rewarm = info.Finishes && warm.TerminateClusters
 		if w, ok := k.(resource.Warmer); ok {
 			info.Warm = func(d resource.Doc) (resource.Doc, map[string]string) { return w.Warm(d, warm) }
 		}
@@ -102,9 +107,10 @@ func (m *Matches) add(kind, key, id string) {
 
 // Match pairs every source object with its target counterpart, in order of
 // trust: the ledger's record, the identity marker the target object carries,
-// the mapped path (workspace objects), then the name (kinds matched by name, and
-// built-ins). Each target object is claimed at most once. Ledger records whose
-// source object is gone still claim their target object, so it can be deleted.
+// the mapped path (workspace objects), then the name (kinds matched by name,
+// built-ins, and objects whose tags leave no room for the marker). Each
+// target object is claimed at most once. Ledger records whose source object
+// is gone still claim their target object, so it can be deleted.
 func Match(in *Input) *Matches {
 	m := &Matches{toTarget: map[string]map[string]string{}, toSource: map[string]map[string]string{}}
 	recs := recordIndex(in.Records)
@@ -125,6 +131,7 @@ func matchKind(m *Matches, k KindInfo, src, tgt []resource.Object, recs map[stri
 			byName[t.Name] = t.ID
 		}
 	}
+	bare := bareNames(tgt)
 	claimed := map[string]bool{}
 	claim := func(key, id string) bool {
 		if id == "" || !byID[id] || claimed[id] {
@@ -145,6 +152,7 @@ func matchKind(m *Matches, k KindInfo, src, tgt []resource.Object, recs map[stri
 		case claim(s.Key, byOrigin[s.Key]):
 		case k.Schema.Paths && claim(s.Key, mapPath(s.Key)):
 		case (k.Schema.MatchByName || s.Builtin) && claim(s.Key, byName[s.Name]):
+		case unmarked(k, s) && claim(s.Key, bare[s.Name]):
 		}
 	}
 	// Objects drsync made (they carry a marker) whose source is unknown to the

@@ -52,10 +52,14 @@ func (s *Schema) Normalize(raw Doc, resolve Resolver) Normalized {
 	for _, f := range slices.Sorted(maps.Keys(s.Refs)) {
 		kind := s.Refs[f]
 		visit(d, f, func(m map[string]any, k string) {
-			if ref, ok := logicalRef(kind, m[k], resolve); ok {
-				m[k] = ref.Kind + ":" + ref.Key
+			eachValue(m, k, func(v any) any {
+				ref, logical, ok := logicalValue(kind, v, resolve)
+				if !ok {
+					return v
+				}
 				n.Refs = append(n.Refs, ref)
-			}
+				return logical
+			})
 		})
 	}
 	for f, by := range s.Unordered {
@@ -71,17 +75,18 @@ func (s *Schema) Normalize(raw Doc, resolve Resolver) Normalized {
 	return n
 }
 
-// logicalRef turns one reference value into a Ref. Relative paths (a Git
-// source's notebook) and empty values are not references.
-func logicalRef(kind string, v any, resolve Resolver) (Ref, bool) {
-	id := fmt.Sprint(v)
-	if id == "" || v == nil || (kind == KindPath && !strings.HasPrefix(id, "/")) {
-		return Ref{}, false
+// eachValue replaces m[k] by fn(m[k]), or, when m[k] is an array (a
+// reference field naming a list of values, such as an environment's
+// dependencies), each of its elements by fn of it.
+func eachValue(m map[string]any, k string, fn func(any) any) {
+	arr, ok := m[k].([]any)
+	if !ok {
+		m[k] = fn(m[k])
+		return
 	}
-	if key, ok := resolve(kind, id); ok {
-		return Ref{Kind: kind, Key: key}, true
+	for i := range arr {
+		arr[i] = fn(arr[i])
 	}
-	return Ref{Kind: kind, Key: "?" + id}, true
 }
 
 func parseJSONString(v any) any {
@@ -110,7 +115,8 @@ func (e *UnresolvedRefError) Error() string {
 
 // Denormalize turns a normalised (desired) document into what the target API
 // takes: references become target ids through resolve, JSON strings are
-// re-encoded, and the identity marker is set to key (when the kind has one).
+// re-encoded, and the identity marker is set to key (when the kind has one
+// and the object's tags leave room for it: MarkerFits).
 // It fails with *UnresolvedRefError when a reference has no target id.
 func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, bool)) (Doc, error) {
 	d := Clone(doc)
@@ -122,20 +128,24 @@ func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, boo
 	for _, f := range slices.Sorted(maps.Keys(s.Refs)) {
 		kind := s.Refs[f]
 		visit(d, f, func(m map[string]any, k string) {
-			id, isRef, err := targetID(f, kind, m[k], resolve)
-			switch {
-			case err != nil:
-				if firstErr == nil {
-					firstErr = err
+			eachValue(m, k, func(v any) any {
+				id, isRef, err := targetID(f, kind, v, resolve)
+				switch {
+				case err != nil:
+					if firstErr == nil {
+						firstErr = err
+					}
+					return v
+				case !isRef:
+					// Not a reference Normalize made (a Git task's relative
+					// path, a pip requirement): it goes back as it came.
+					return v
+				case numeric[f] && isInteger(id):
+					return json.Number(id)
+				default:
+					return id
 				}
-			case !isRef:
-				// Not a reference Normalize made (a Git task's relative path):
-				// it goes back as it came.
-			case numeric[f] && isInteger(id):
-				m[k] = json.Number(id)
-			default:
-				m[k] = id
-			}
+			})
 		})
 	}
 	if firstErr != nil {
@@ -149,7 +159,7 @@ func (s *Schema) Denormalize(doc Doc, key string, resolve func(Ref) (string, boo
 			}
 		})
 	}
-	if s.Marker != "" {
+	if s.Marker != "" && s.MarkerFits(d) {
 		setPath(d, s.Marker, key)
 	}
 	return d, nil
@@ -167,7 +177,12 @@ func targetID(field, kind string, v any, resolve func(Ref) (string, bool)) (id s
 	if strings.HasPrefix(key, "?") {
 		return "", true, &UnresolvedRefError{Field: field, Ref: ref}
 	}
-	id, found := resolve(ref)
+	var found bool
+	if kind == KindPath {
+		id, found = resolvePath(key, resolve)
+	} else {
+		id, found = resolve(ref)
+	}
 	if !found {
 		return "", true, &UnresolvedRefError{Field: field, Ref: ref}
 	}

@@ -55,6 +55,23 @@ type Object struct {
 	Refs []Ref
 	// Attrs are facts to keep in the ledger (the source's own pause status).
 	Attrs map[string]string
+	// Active, in a listing, says the object is running on its own in a way
+	// its document does not show ("state RUNNING" for a cluster); "" when it
+	// is idle or the kind has no such state. In the target it means the
+	// object has left its warm-DR state (the planner sets it again).
+	Active string
+	// Unread, when set, is why the object's document could not be read (an
+	// export too large, a 404 in a race with a delete, a 5xx after
+	// retries): the planner makes it a failed action and leaves its ledger
+	// record as it was, and the rest of the run goes on.
+	Unread *ReadFailure
+}
+
+// ReadFailure is one object's failed read: the error, and its class (as
+// failure.Class names it: terminal, transient, ...).
+type ReadFailure struct {
+	Error string
+	Class string
 }
 
 // Blocked is one reason an object cannot be written to, or would not run in,

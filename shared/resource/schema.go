@@ -29,6 +29,10 @@ type Schema struct {
 	// Marker is the map entry drsync writes into target objects to carry their
 	// source key ("custom_tags.drsync-source"); "" if the kind has none.
 	Marker string
+	// MarkerLimit is the most entries the map holding the marker may have
+	// (the service's tag limit, reference §3.4); 0 means no limit. An object
+	// already at the limit is written without the marker (MarkerFits).
+	MarkerLimit int
 	// MatchByName adopts an unrecorded target object with the same Name.
 	MatchByName bool
 	// Paths means the identity is the workspace path (mapped by the path map).

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drsync/drsync/shared/failure"
 	"github.com/drsync/drsync/shared/ledger"
 	"github.com/drsync/drsync/shared/resource"
 )
@@ -87,7 +88,10 @@ func List(ctx context.Context, src, tgt resource.Workspace, kinds []resource.Kin
 
 // Hydrate normalises every document with references in logical form (target
 // ids resolved through m), and reads the documents whose hash the ledger
-// cannot vouch for. Errors: a failed read (naming kind, id and side).
+// cannot vouch for. A read that fails for the object's sake is kept on the
+// object (Object.Unread) for the plan to report. Errors: a failed read that
+// ends the run (the run stopped, lost its lease, or its credentials were
+// refused), naming kind, id and side.
 func (s *Snapshot) Hydrate(ctx context.Context, m Matches) error {
 	s.t.matches = m
 	s.t.normalise()
@@ -296,7 +300,7 @@ func (t *taker) read(ctx context.Context, k resource.Kind, ws resource.Workspace
 	}
 	doc, err := k.(resource.Reader).Read(ctx, ws, *o)
 	if err != nil {
-		return fmt.Errorf("read %s %s in %s: %w", k.Name(), o.ID, ws.Side, err)
+		return unread(o, fmt.Errorf("read %s %s in %s: %w", k.Name(), o.ID, ws.Side, err))
 	}
 	o.Doc = doc
 	resolve := sourceResolver
@@ -355,3 +359,17 @@ func (t *taker) lacksDoc(k resource.Kind, o *resource.Object) bool {
 }
 
 func (t *taker) inSource(kind, key string) bool { return t.srcKeys[kind][key] }
+
+// unread keeps a failed read on the object instead of failing the
+// snapshot: one unreadable object (an export too large, a 404 in a race,
+// a 5xx after the SDK's retries) must not stop the rest of the run. Errors
+// about the run rather than the object are returned.
+func unread(o *resource.Object, err error) error {
+	switch c := failure.Of(err); c {
+	case failure.Stopped, failure.Fenced, failure.Credentials:
+		return err
+	default:
+		o.Unread = &resource.ReadFailure{Error: err.Error(), Class: c.String()}
+		return nil
+	}
+}

@@ -51,6 +51,8 @@ var clusterSchema = &resource.Schema{
 		"ssh_public_keys": "",
 	},
 	Marker: "custom_tags." + resource.MarkerTag,
+	// custom_tags holds at most 45 tags (reference §3.4).
+	MarkerLimit: 45,
 }
 
 // clusterSkip says why clusters of a source other than UI and API are not copied.
@@ -120,7 +122,7 @@ func (*clusterKind) List(ctx context.Context, ws resource.Workspace) ([]resource
 	}
 	out := make([]resource.Object, 0, len(clusters))
 	for _, c := range clusters {
-		obj := resource.Object{Kind: Cluster, Key: c.ClusterId, ID: c.ClusterId, Name: c.ClusterName}
+		obj := resource.Object{Kind: Cluster, Key: c.ClusterId, ID: c.ClusterId, Name: c.ClusterName, Active: clusterActive(c.State)}
 		if obj.Skip = clusterSkipReason(c.ClusterSource); obj.Skip == "" {
 			if obj.Doc, err = clusterDoc(c); err != nil {
 				return nil, fmt.Errorf("%s: %w", c.ClusterId, err)
@@ -138,8 +140,25 @@ func clusterDoc(c compute.ClusterDetails) (resource.Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The service shows apply_policy_default_values only in spec (what
+	// was sent), which is dropped as a whole: lift it out so it is copied.
+	if c.Spec != nil && c.Spec.ApplyPolicyDefaultValues {
+		doc["apply_policy_default_values"] = true
+	}
 	cleanClusterSpec(doc)
 	return doc, nil
+}
+
+// clusterActive is resource.Object.Active for a cluster in state st: set
+// while it runs or is on its way to (PENDING, RESIZING, RESTARTING), so a
+// DR copy found so is terminated and pinned again; "" when it is
+// terminated or terminating.
+func clusterActive(st compute.State) string {
+	switch st {
+	case compute.StateRunning, compute.StatePending, compute.StateResizing, compute.StateRestarting:
+		return "state " + string(st)
+	}
+	return ""
 }
 
 // clusterSkipReason is "" for the all-purpose sources (UI, API).
@@ -164,7 +183,7 @@ func (*clusterKind) Get(ctx context.Context, ws resource.Workspace, id string) (
 	if ok, err := found(err); !ok {
 		return resource.Object{}, false, err
 	}
-	obj := resource.Object{Kind: Cluster, Key: id, ID: id, Name: c.ClusterName}
+	obj := resource.Object{Kind: Cluster, Key: id, ID: id, Name: c.ClusterName, Active: clusterActive(c.State)}
 	if obj.Skip = clusterSkipReason(c.ClusterSource); obj.Skip == "" {
 		if obj.Doc, err = clusterDoc(*c); err != nil {
 			return resource.Object{}, false, err

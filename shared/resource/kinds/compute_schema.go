@@ -21,10 +21,13 @@ var clusterSpecDrop = []string{
 	// A concrete zone ("us-west-2a") does not exist in the DR region; without
 	// one the target picks its own ("auto").
 	"aws_attributes.zone_id",
-	// Accepted on create and edit but never returned on read, so it can never
-	// be compared; the policy still applies its defaults when it is absent.
-	"apply_policy_default_values",
 }
+
+// jobClusterSpecDrop adds what a job's new_cluster never reads back:
+// apply_policy_default_values is accepted by jobs/create and never returned
+// by jobs/get, so there is nothing to copy or compare. (An all-purpose
+// cluster shows it under spec; clusterDoc keeps it.)
+var jobClusterSpecDrop = append(slices.Clone(clusterSpecDrop), "apply_policy_default_values")
 
 // clusterSpecDefaults are the values a ClusterSpec field reads back with when it
 // was not sent. Every one is also what the SDK sends for an absent field (a
@@ -39,6 +42,7 @@ var clusterSpecDefaults = map[string]any{
 	"aws_attributes.first_on_demand":        1,
 	"aws_attributes.spot_bid_price_percent": 100,
 	"aws_attributes.ebs_volume_count":       0,
+	"apply_policy_default_values":           false,
 }
 
 // jobClusterDefaults are the defaults the Jobs service adds to a new_cluster on

@@ -108,6 +108,7 @@ var apiFixtures = []fixture{
 		// service's AWS defaults and a zone.
 		doc: func(map[string]string) string {
 			return `{"name": "contract-git",
+				"run_as": {"service_principal_name": "6b1a8a1e-52a4-4c5e-9f43-2f6c4f0d9e11"},
 				"git_source": {"git_url": "https://github.com/example/etl", "git_provider": "gitHub", "git_branch": "main"},
 				"tasks": [{"task_key": "run", "notebook_task": {"notebook_path": "notebooks/run"},
 					"new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 2}}],
@@ -123,6 +124,7 @@ var apiFixtures = []fixture{
 		// normalisation that prunes empty objects.
 		doc: func(map[string]string) string {
 			return `{"name": "contract-stream", "continuous": {"pause_status": "UNPAUSED"},
+				"run_as": {"user_name": "admin@example.com"},
 				"tasks": [{"task_key": "stream", "spark_python_task": {"python_file": "/Shared/stream/main.py"},
 					"new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge",
 						"driver_node_type_id": "r5d.large", "num_workers": 0, "data_security_mode": "USER_ISOLATION"}}]}`
@@ -150,7 +152,7 @@ func seedJobPrereqs(t *testing.T, e *contractEnv) map[string]string {
 // policy, an existing cluster, a run_job_task and a schedule.
 func jobFixtureDoc(s map[string]string) string {
 	return fmt.Sprintf(`{"name": "contract-nightly", "description": "nightly",
-		"tags": {"team": "data-eng"},
+		"tags": {"team": "data-eng"}, "run_as": {"user_name": "alice@example.com"},
 		"schedule": {"quartz_cron_expression": "0 30 2 * * ?", "timezone_id": "UTC", "pause_status": "PAUSED"},
 		"email_notifications": {"on_failure": ["oncall@example.com"]},
 		"job_clusters": [{"job_cluster_key": "etl", "new_cluster": {"spark_version": "15.4.x-scala2.12",

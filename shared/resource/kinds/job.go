@@ -67,10 +67,14 @@ var jobTaskDefaults = map[string]any{
 }
 
 // jobTaskRefs are the references a task holds (relative to a task). Paths are
-// references only when absolute: a Git source's relative paths are not.
-// Libraries are not: their paths (/Workspace/..., /Volumes/..., dbfs:/) are not
-// synced objects.
+// references only when they are absolute workspace paths, with or without the
+// /Workspace prefix: a Git source's relative paths, /Volumes/... and dbfs:/
+// libraries are not. A library in the synced tree (a wheel) is a reference,
+// so it is copied before the job that installs it.
 var jobTaskRefs = map[string]string{
+	"libraries[].whl":               resource.KindPath,
+	"libraries[].jar":               resource.KindPath,
+	"libraries[].requirements":      resource.KindPath,
 	"existing_cluster_id":           Cluster,
 	"run_job_task.job_id":           Job,
 	"notebook_task.notebook_path":   resource.KindPath,
@@ -101,14 +105,19 @@ func newJobSchema() *resource.Schema {
 			"environments":                         "environment_key",
 		},
 		Marker: "tags." + resource.MarkerTag,
+		// A job holds at most 25 tags (reference §3.4).
+		MarkerLimit: 25,
 	}
+	// A serverless environment's dependencies are pip specs or paths to
+	// wheels and requirement files; the paths are references.
+	s.Refs["environments[].spec.dependencies"] = resource.KindPath
 	for _, p := range jobTaskPrefixes {
 		prefixMap(s.Defaults, p, jobTaskDefaults)
 		prefixMap(s.Refs, p, jobTaskRefs)
 		s.NumericRefs = append(s.NumericRefs, p+"run_job_task.job_id")
 	}
 	for _, p := range jobClusterPrefixes {
-		s.Drop = append(s.Drop, prefixList(p, clusterSpecDrop)...)
+		s.Drop = append(s.Drop, prefixList(p, jobClusterSpecDrop)...)
 		prefixMap(s.Defaults, p, jobClusterFieldDefaults())
 		prefixMap(s.Refs, p, clusterSpecRefs)
 	}
@@ -165,7 +174,11 @@ func (*jobKind) List(ctx context.Context, ws resource.Workspace) ([]resource.Obj
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
+		jobSetRunAs(doc, j.CreatorUserName)
 		out = append(out, resource.Object{Kind: Job, Key: id, ID: id, Name: docStr(doc, "name"), Doc: doc})
+	}
+	if err := jobFillRunAs(ctx, w, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -274,6 +287,7 @@ func (*jobKind) Get(ctx context.Context, ws resource.Workspace, id string) (reso
 	if err != nil {
 		return resource.Object{}, false, err
 	}
+	jobSetRunAs(doc, j.RunAsUserName)
 	return resource.Object{Kind: Job, Key: id, ID: id, Name: docStr(doc, "name"), Doc: doc}, true, nil
 }
 
