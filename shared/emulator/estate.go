@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,11 @@ var (
 	refRE    = regexp.MustCompile(`\{\{(policy|pool|cluster|warehouse|pipeline|destination|job):([^{}]+)\}\}`)
 	refAnyRE = regexp.MustCompile(`\{\{([A-Za-z_]+):([^{}]*)\}\}`)
 )
+
+// SampleCatalogJob is the sample's job that names its SQL warehouses,
+// pipeline and notification destinations (sql_task.warehouse_id,
+// pipeline_task.pipeline_id, webhook_notifications ids).
+const SampleCatalogJob = "orders-reporting"
 
 //go:embed estates/sample.json
 var sampleEstateJSON []byte
@@ -475,4 +481,20 @@ func DREstate() *Estate {
 		panic("emulator: embedded estates/dr.json: " + err.Error())
 	}
 	return e
+}
+
+// WithoutJobs returns a copy of e without the jobs of those names; e is
+// unchanged. (A client that cannot yet copy what a job names — a warehouse,
+// a pipeline — seeds its source with the jobs it can copy.)
+func (e *Estate) WithoutJobs(names ...string) *Estate {
+	out := *e
+	out.Jobs = nil
+	for _, body := range e.Jobs {
+		doc, err := decodeEstateBody(body)
+		if err == nil && slices.Contains(names, bodyName(doc, "name")) {
+			continue
+		}
+		out.Jobs = append(out.Jobs, body)
+	}
+	return &out
 }
