@@ -2,7 +2,9 @@ package emulator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -78,5 +80,27 @@ func TestSCIMRegionMissingUser(t *testing.T) {
 	users, err := w.Users.ListAll(context.Background(), iam.ListUsersRequest{Filter: `userName eq "` + emulator.DRMissingUser + `"`})
 	if err != nil || len(users) != 0 {
 		t.Fatalf("users = %+v, %v", users, err)
+	}
+}
+
+// Every error under /preview/scim has the RFC 7644 shape, even for a path
+// the emulator does not serve.
+func TestSCIMErrorShape(t *testing.T) {
+	srv, _ := emutest.Start(t, emulator.Options{})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/api/2.0/preview/scim/v2/Users/nope", nil)
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	schemas, _ := body["schemas"].([]any)
+	if resp.StatusCode != 404 || body["status"] != "404" || len(schemas) != 1 ||
+		schemas[0] != "urn:ietf:params:scim:api:messages:2.0:Error" || body["detail"] == nil || body["error_code"] != nil {
+		t.Fatalf("%d %v", resp.StatusCode, body)
 	}
 }
