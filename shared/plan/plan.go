@@ -39,7 +39,7 @@ type Action struct {
 	// Blocked lists why a skip is blocked: what in the object the target
 	// cannot accept or run (a node type, a warehouse it cannot resolve).
 	Blocked []resource.Blocked `json:"blocked,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	Error   string             `json:"error,omitempty"`
 	// ErrorClass says what kind of failure Error is (terminal, transient,
 	// throttled, ambiguous, fenced, stopped).
 	ErrorClass string `json:"error_class,omitempty"`
