@@ -140,8 +140,9 @@ var sampleEstateJSON []byte
 // SampleEstate is the demo workspace embedded from estates/sample.json: three
 // users' folders, /Shared team folders and a /Repos checkout (25 notebooks in all
 // four languages, a few workspace files), 2 custom policies, 2 pools, 4 clusters
-// (UI running, API terminated, JOB, PIPELINE), 5 multi-task jobs and 2 secret
-// scopes. Each call returns a fresh copy. The file is checked by the package
+// (UI running, API terminated, JOB, PIPELINE), 3 SQL warehouses, a pipeline,
+// 2 notification destinations, 6 multi-task jobs (SampleCatalogJob names the
+// warehouses, pipeline and destinations) and 2 secret scopes. Each call returns a fresh copy. The file is checked by the package
 // tests, so a broken one is a build defect: it panics rather than return an error.
 func SampleEstate() *Estate {
 	e, err := LoadEstate(bytes.NewReader(sampleEstateJSON))
