@@ -17,7 +17,9 @@ import (
 )
 
 // Estate is a workspace's contents to seed: workspace objects, then REST create
-// bodies for policies, pools, clusters and jobs, then secret scopes. It is loaded
+// bodies for policies, pools, clusters, SQL warehouses, pipelines, notification
+// destinations and jobs, then secret scopes. (What the workspace can run and
+// who it knows is its Catalog, set by Options.Catalog, not by the estate.) It is loaded
 // from JSON (LoadEstate), built in code (Synthesize) or embedded (SampleEstate).
 //
 // A create body may name resources created earlier in the same load with a
