@@ -276,3 +276,25 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("err = %v, usage %q", err, stderr.String())
 	}
 }
+
+// --dr-region serves the second workspace with the DR-flavoured catalog of
+// that region and, with --sample, seeds it with the DR estate.
+func TestRunDRRegion(t *testing.T) {
+	lines, _ := startRun(t, 2, "--count", "2", "--sample", "--json", "--dr-region", "us-east-1")
+	var ws [2]workspaceLine
+	for i, l := range lines {
+		if err := json.Unmarshal([]byte(l), &ws[i]); err != nil {
+			t.Fatalf("line %d %q: %v", i, l, err)
+		}
+	}
+	if ws[0].Seeded == nil || ws[0].Seeded.Warehouses != 3 || ws[1].Seeded == nil || ws[1].Seeded.Warehouses != 2 || ws[1].Seeded.Jobs != 0 {
+		t.Fatalf("seeded = %+v / %+v, want the sample then the DR estate", ws[0].Seeded, ws[1].Seeded)
+	}
+	ctx := context.Background()
+	for i, want := range []string{"us-west-2a", "us-east-1a"} {
+		zones, err := client(t, ws[i].URL, ws[i].Token).Clusters.ListZones(ctx)
+		if err != nil || zones.DefaultZone != want {
+			t.Fatalf("workspace %d zones = %+v, %v; want default %s", i, zones, err, want)
+		}
+	}
+}

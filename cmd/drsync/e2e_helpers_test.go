@@ -32,7 +32,9 @@ func newPair(t *testing.T) *pair {
 	// Different seeds give different ids (and default-policy ids) per workspace.
 	src, srcW := emutest.Start(t, emulator.Options{Seed: 11, WorkspaceID: 1111})
 	tgt, tgtW := emutest.Start(t, emulator.Options{Seed: 22, WorkspaceID: 2222})
-	rep, err := src.Seed(emulator.SampleEstate())
+	// drsync does not copy warehouses, pipelines or notification destinations
+	// yet: the sample's job naming them would be refused by the empty target.
+	rep, err := src.Seed(emulator.SampleEstate().WithoutJobs(emulator.SampleCatalogJob))
 	if err != nil {
 		t.Fatalf("seed source: %v", err)
 	}

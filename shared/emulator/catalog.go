@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"slices"
-	"strings"
 )
 
 // Catalog is what a workspace offers to run on and who it knows: its AWS
@@ -118,9 +117,4 @@ func (c *Catalog) clone() *Catalog {
 	out.Groups = slices.Clone(c.Groups)
 	out.ServicePrincipals = slices.Clone(c.ServicePrincipals)
 	return &out
-}
-
-// zoneRegion is the region an AWS zone id belongs to ("us-west-2a" → "us-west-2").
-func zoneRegion(zone string) string {
-	return strings.TrimRight(zone, "abcdefghijklmnopqrstuvwxyz")
 }

@@ -52,3 +52,15 @@ func TestEstateDRDiffersFromPrimary(t *testing.T) {
 		}
 	}
 }
+
+// WithoutJobs drops the named jobs from a copy.
+func TestEstateWithoutJobs(t *testing.T) {
+	full := emulator.SampleEstate()
+	cut := full.WithoutJobs(emulator.SampleCatalogJob)
+	if len(cut.Jobs) != len(full.Jobs)-1 || len(full.Jobs) != 6 {
+		t.Fatalf("jobs %d → %d", len(full.Jobs), len(cut.Jobs))
+	}
+	if _, _, rep := seedEstate(t, cut); rep.JobID(emulator.SampleCatalogJob) != 0 || rep.Jobs != 5 {
+		t.Fatalf("seeded %s", rep)
+	}
+}

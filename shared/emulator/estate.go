@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // Estate is a workspace's contents to seed: workspace objects, then REST create
-// bodies for policies, pools, clusters and jobs, then secret scopes. It is loaded
+// bodies for policies, pools, clusters, SQL warehouses, pipelines, notification
+// destinations and jobs, then secret scopes. (What the workspace can run and
+// who it knows is its Catalog, set by Options.Catalog, not by the estate.) It is loaded
 // from JSON (LoadEstate), built in code (Synthesize) or embedded (SampleEstate).
 //
 // A create body may name resources created earlier in the same load with a
@@ -128,14 +131,20 @@ var (
 	refAnyRE = regexp.MustCompile(`\{\{([A-Za-z_]+):([^{}]*)\}\}`)
 )
 
+// SampleCatalogJob is the sample's job that names its SQL warehouses,
+// pipeline and notification destinations (sql_task.warehouse_id,
+// pipeline_task.pipeline_id, webhook_notifications ids).
+const SampleCatalogJob = "orders-reporting"
+
 //go:embed estates/sample.json
 var sampleEstateJSON []byte
 
 // SampleEstate is the demo workspace embedded from estates/sample.json: three
 // users' folders, /Shared team folders and a /Repos checkout (25 notebooks in all
 // four languages, a few workspace files), 2 custom policies, 2 pools, 4 clusters
-// (UI running, API terminated, JOB, PIPELINE), 5 multi-task jobs and 2 secret
-// scopes. Each call returns a fresh copy. The file is checked by the package
+// (UI running, API terminated, JOB, PIPELINE), 3 SQL warehouses, a pipeline,
+// 2 notification destinations, 6 multi-task jobs (SampleCatalogJob names the
+// warehouses, pipeline and destinations) and 2 secret scopes. Each call returns a fresh copy. The file is checked by the package
 // tests, so a broken one is a build defect: it panics rather than return an error.
 func SampleEstate() *Estate {
 	e, err := LoadEstate(bytes.NewReader(sampleEstateJSON))
@@ -475,4 +484,20 @@ func DREstate() *Estate {
 		panic("emulator: embedded estates/dr.json: " + err.Error())
 	}
 	return e
+}
+
+// WithoutJobs returns a copy of e without the jobs of those names; e is
+// unchanged. (A client that cannot yet copy what a job names — a warehouse,
+// a pipeline — seeds its source with the jobs it can copy.)
+func (e *Estate) WithoutJobs(names ...string) *Estate {
+	out := *e
+	out.Jobs = nil
+	for _, body := range e.Jobs {
+		doc, err := decodeEstateBody(body)
+		if err == nil && slices.Contains(names, bodyName(doc, "name")) {
+			continue
+		}
+		out.Jobs = append(out.Jobs, body)
+	}
+	return &out
 }

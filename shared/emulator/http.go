@@ -134,7 +134,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		h, ok = s.routes[verbParamEndpoint(endpoint)]
 	}
 	if !ok {
-		writeError(w, errorf(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path))
+		writeError(w, noEndpoint(r))
 		return
 	}
 	if wait, ok := s.limit.allow(endpoint); !ok {
@@ -169,6 +169,15 @@ func endpointOf(r *http.Request) string {
 		}
 	}
 	return endpoint
+}
+
+// noEndpoint is the answer for a path no route serves: SCIM's error shape
+// under /preview/scim (reference part 2 §0), ENDPOINT_NOT_FOUND elsewhere.
+func noEndpoint(r *http.Request) *apiError {
+	if strings.HasPrefix(r.URL.Path, scimPrefix) {
+		return scimError(http.StatusNotFound, "", fmt.Sprintf("No API found for '%s %s'", r.Method, r.URL.Path))
+	}
+	return errorf(http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API found for '%s %s'", r.Method, r.URL.Path)
 }
 
 // paramEndpoint is endpoint with its last segment as the {id} path parameter

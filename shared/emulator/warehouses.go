@@ -95,8 +95,8 @@ func warehouseSpecOf(doc compDoc) compDoc {
 
 func (w *warehouse) enter(state string, at time.Time) { w.state, w.since = state, at }
 
-// settle completes a STARTING or STOPPING transition whose delay has passed.
-func (s *Server) settle(w *warehouse) {
+// settleWarehouse completes a STARTING or STOPPING transition whose delay has passed.
+func (s *Server) settleWarehouse(w *warehouse) {
 	now := s.opts.Now()
 	switch {
 	case w.state == "STARTING" && !now.Before(w.since.Add(s.opts.ClusterStartDelay)):
@@ -110,7 +110,7 @@ func (s *Server) settle(w *warehouse) {
 // (min_num_clusters 1, max = min, auto_stop_mins 120, enable_photon true,
 // warehouse_type CLASSIC as the CLI fake has it) and the read-only fields.
 func (s *Server) warehouseView(w *warehouse) compDoc {
-	s.settle(w)
+	s.settleWarehouse(w)
 	out := w.spec.clone()
 	out.setDefault("min_num_clusters", int64(1))
 	out.setDefault("max_num_clusters", out["min_num_clusters"])
@@ -186,7 +186,7 @@ func (s *Server) onWarehouse(r *http.Request, fn func(*warehouse) error) (any, e
 	defer s.mu.Unlock()
 	w, err := s.lookupWarehouse(warehouseID(r))
 	if err == nil {
-		s.settle(w)
+		s.settleWarehouse(w)
 		err = fn(w)
 	}
 	return nil, err

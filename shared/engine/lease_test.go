@@ -95,7 +95,9 @@ func workspaceVia(t *testing.T, side string, srv *emulator.Server, rt http.Round
 func TestLostLeaseStopsTheRunBeforeAnotherCanWrite(t *testing.T) {
 	src, _ := emutest.Start(t, emulator.Options{Seed: 41, WorkspaceID: 41, RateLimits: map[string]float64{}})
 	tgt, tgtW := emutest.Start(t, emulator.Options{Seed: 42, WorkspaceID: 42, RateLimits: map[string]float64{}})
-	if _, err := src.Seed(emulator.SampleEstate()); err != nil {
+	// drsync does not copy warehouses, pipelines or notification destinations
+	// yet: the sample's job naming them would be refused by the empty target.
+	if _, err := src.Seed(emulator.SampleEstate().WithoutJobs(emulator.SampleCatalogJob)); err != nil {
 		t.Fatal(err)
 	}
 	tgt.SetLatency(40 * time.Millisecond) // a first sync then lasts well past the lease

@@ -32,7 +32,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	src, srcW := emutest.Start(t, emulator.Options{Seed: 5, WorkspaceID: 5})
 	tgt, tgtW := emutest.Start(t, emulator.Options{Seed: 6, WorkspaceID: 6})
-	rep, err := src.Seed(emulator.SampleEstate())
+	// drsync does not copy warehouses, pipelines or notification destinations
+	// yet: the sample's job naming them would be refused by the empty target.
+	rep, err := src.Seed(emulator.SampleEstate().WithoutJobs(emulator.SampleCatalogJob))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,9 @@ func newPair(t *testing.T) *pair {
 	t.Helper()
 	primary, primW := emutest.Start(t, emulator.Options{Seed: 71, WorkspaceID: 7101})
 	dr, drW := emutest.Start(t, emulator.Options{Seed: 72, WorkspaceID: 7202})
-	rep, err := primary.Seed(emulator.SampleEstate())
+	// drsync does not copy warehouses, pipelines or notification destinations
+	// yet: the sample's job naming them would be refused by the empty target.
+	rep, err := primary.Seed(emulator.SampleEstate().WithoutJobs(emulator.SampleCatalogJob))
 	if err != nil {
 		t.Fatal(err)
 	}
