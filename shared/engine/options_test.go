@@ -52,9 +52,9 @@ func TestOptionsKinds(t *testing.T) {
 	}{
 		{[]string{"pools"}, "notebooks", []string{"directory", "notebook"}, []string{"directory"}},
 		{[]string{"pools"}, " ", []string{"pool"}, nil},
-		{nil, "", []string{"policy", "pool", "cluster", "directory", "notebook", "file", "job"}, nil},
-		{[]string{"clusters"}, "", []string{"policy", "pool", "cluster", "directory", "file"},
-			[]string{"policy", "pool", "directory", "file"}},
+		{nil, "", []string{"pool", "policy", "cluster", "directory", "notebook", "file", "job"}, nil},
+		{[]string{"clusters"}, "", []string{"pool", "policy", "cluster", "directory", "file"},
+			[]string{"pool", "policy", "directory", "file"}},
 	} {
 		cfg := config.Default()
 		cfg.Resources = tc.resources

@@ -27,7 +27,7 @@ import (
 // silently took drsync's identity shows.
 func newBareFixture(t *testing.T) *fixture {
 	t.Helper()
-	src, srcW := emutest.Start(t, emulator.Options{Seed: 5, WorkspaceID: 5, UserName: "owner@example.com"})
+	src, srcW := emutest.Start(t, emulator.Options{Seed: 5, WorkspaceID: 5, UserName: "bob@example.com"})
 	tgt, tgtW := emutest.Start(t, emulator.Options{Seed: 6, WorkspaceID: 6, UserName: "drsync-sp@example.com"})
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "ledger.db"), bolt.Options{})
 	if err != nil {
@@ -83,11 +83,11 @@ func assertNoOp(t *testing.T, p *plan.Plan) {
 func TestJobRunAsIsAlwaysSent(t *testing.T) {
 	f := newBareFixture(t)
 	implicit := seedJob(t, f.src, `{"name": "implicit"}`)
-	sp := seedJob(t, f.src, `{"name": "as-sp", "run_as": {"service_principal_name": "6b1a8a1e-52a4-4c5e-9f43-2f6c4f0d9e11"}}`)
+	sp := seedJob(t, f.src, `{"name": "as-sp", "run_as": {"service_principal_name": "6e5c6f0a-7a0e-4d52-9c1e-2f3b8a9d0c11"}}`)
 	user := seedJob(t, f.src, `{"name": "as-user", "run_as": {"user_name": "carol@example.com"}}`)
 	f.sync(t)
-	for id, want := range map[int64]string{implicit: "owner@example.com",
-		sp: "6b1a8a1e-52a4-4c5e-9f43-2f6c4f0d9e11", user: "carol@example.com"} {
+	for id, want := range map[int64]string{implicit: "bob@example.com",
+		sp: "6e5c6f0a-7a0e-4d52-9c1e-2f3b8a9d0c11", user: "carol@example.com"} {
 		j := f.drJob(t, id)
 		if j.RunAsUserName != want || j.Settings.RunAs == nil {
 			t.Errorf("DR copy of job %d runs as %q (run_as %+v), want %q", id, j.RunAsUserName, j.Settings.RunAs, want)
@@ -106,7 +106,7 @@ func TestJobRunAsIsAlwaysSent(t *testing.T) {
 	if p := f.sync(t); p.Find("job", strconv.FormatInt(user, 10)) < 0 {
 		t.Fatalf("removing run_as in the source did not update the DR copy")
 	}
-	if got := f.drJob(t, user).RunAsUserName; got != "owner@example.com" {
+	if got := f.drJob(t, user).RunAsUserName; got != "bob@example.com" {
 		t.Errorf("after run_as was removed in the source, the DR copy runs as %q, want the source's creator", got)
 	}
 	assertNoOp(t, f.sync(t))

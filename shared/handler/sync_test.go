@@ -62,7 +62,7 @@ func TestSyncOverridesDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sum.DryRun || strings.Join(sum.Resources, ",") != "policy,pool,cluster,directory,notebook,file,job" ||
+	if !sum.DryRun || strings.Join(sum.Resources, ",") != "pool,policy,cluster,directory,notebook,file,job" ||
 		sum.Actions.Create == 0 || sum.Actions.Done != 0 {
 		t.Fatalf("summary %+v", sum)
 	}

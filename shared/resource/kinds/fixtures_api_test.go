@@ -108,7 +108,7 @@ var apiFixtures = []fixture{
 		// service's AWS defaults and a zone.
 		doc: func(map[string]string) string {
 			return `{"name": "contract-git",
-				"run_as": {"service_principal_name": "6b1a8a1e-52a4-4c5e-9f43-2f6c4f0d9e11"},
+				"run_as": {"service_principal_name": "6e5c6f0a-7a0e-4d52-9c1e-2f3b8a9d0c11"},
 				"git_source": {"git_url": "https://github.com/example/etl", "git_provider": "gitHub", "git_branch": "main"},
 				"tasks": [{"task_key": "run", "notebook_task": {"notebook_path": "notebooks/run"},
 					"new_cluster": {"spark_version": "15.4.x-scala2.12", "node_type_id": "i3.xlarge", "num_workers": 2}}],
