@@ -14,7 +14,7 @@ func (s *Server) clusterView(c *clusterRec) compDoc {
 
 // awsClusterDefaults are what the service fills into aws_attributes.
 var awsClusterDefaults = compDoc{
-	"availability": "SPOT_WITH_FALLBACK", "zone_id": "us-west-2a", "first_on_demand": 1,
+	"availability": "SPOT_WITH_FALLBACK", "first_on_demand": 1,
 	"spot_bid_price_percent": 100, "ebs_volume_count": 0,
 }
 
@@ -34,7 +34,9 @@ func fillClusterViewDefaults(out compDoc, c *clusterRec) {
 	out.setDefault("enable_local_disk_encryption", false)
 	if !out.has("instance_pool_id") {
 		aws, _ := out.obj("aws_attributes")
-		out["aws_attributes"] = withCompDefaults(aws, awsClusterDefaults)
+		aws = withCompDefaults(aws, awsClusterDefaults)
+		aws.setDefault("zone_id", c.zone)
+		out["aws_attributes"] = aws
 	}
 	if mode, _ := out.str("data_security_mode"); mode == "SINGLE_USER" {
 		out.setDefault("single_user_name", c.creator)

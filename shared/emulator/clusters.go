@@ -80,6 +80,9 @@ var clusterReadOnlyKeys = []string{
 // clusterRec is one cluster: the user spec as sent plus server-owned state.
 type clusterRec struct {
 	id, source, creator string
+	// zone is the workspace's default zone, which the service gives a
+	// cluster created without one.
+	zone                string
 	spec                compDoc // create/edit body minus read-only keys
 	fromPool            compDoc // node types etc. taken from the pool(s) at create/edit
 	state, stateMessage string
@@ -185,7 +188,7 @@ func (s *Server) createCluster(doc compDoc, source, state string) (string, error
 		}
 	}
 	c := &clusterRec{
-		id: s.newClusterID(), source: source, creator: s.opts.UserName,
+		id: s.newClusterID(), source: source, creator: s.opts.UserName, zone: s.cat.cat.DefaultZone,
 		spec: spec, fromPool: fromPool, startTime: s.now(),
 		sparkContextID: s.rng.Int64(),
 	}

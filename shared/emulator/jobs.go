@@ -35,6 +35,7 @@ type job struct {
 	seq      int64 // creation order; breaks created_time ties in list order
 	created  int64 // epoch ms
 	creator  string
+	zone     string         // the workspace's default zone, for job clusters without one
 	settings map[string]any // as written, minus format and access_control_list
 	// acl is the access_control_list sent to jobs/create. It is not part of the
 	// settings and never read back through the Jobs API.
@@ -249,7 +250,7 @@ func (s *Server) createJob(doc map[string]any, queued bool) (int64, error) {
 	}
 	s.jobs.seq++
 	s.jobs.byID[id] = &job{
-		id: id, seq: s.jobs.seq, created: s.now(), creator: s.opts.UserName,
+		id: id, seq: s.jobs.seq, created: s.now(), creator: s.opts.UserName, zone: s.cat.cat.DefaultZone,
 		settings: settings, acl: acl, queued: queued,
 	}
 	return id, nil

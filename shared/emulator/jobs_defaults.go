@@ -17,9 +17,6 @@ const jobsArrayPage = 100
 // jobPagedArrays are the settings arrays read endpoints cut at jobsArrayPage.
 var jobPagedArrays = []string{"tasks", "job_clusters", "parameters", "environments"}
 
-// defaultZoneID is the zone the service picks for a new_cluster without one.
-const defaultZoneID = "us-west-2a"
-
 // getBody is a jobs/get Job: read-only fields and the settings; when paged
 // (2.2), one page (from offset) of the settings arrays, with next_page_token
 // and has_more when they continue past it. Call with s.mu held.
@@ -70,7 +67,7 @@ func (j *job) runAsUserName() string {
 // settingsOnRead is a copy of the stored settings with the server defaults.
 func (j *job) settingsOnRead() map[string]any {
 	settings := cloneValue(j.settings).(map[string]any)
-	addJobDefaults(settings, j.queued)
+	addJobDefaults(settings, j.queued, j.zone)
 	return settings
 }
 
@@ -98,7 +95,7 @@ func pageArrays(settings map[string]any, offset int) bool {
 
 // addJobDefaults adds the job-level defaults and those of every task and
 // job cluster.
-func addJobDefaults(settings map[string]any, queued bool) {
+func addJobDefaults(settings map[string]any, queued bool, zone string) {
 	setDefault(settings, "email_notifications", map[string]any{})
 	setDefault(settings, "webhook_notifications", map[string]any{})
 	setDefault(settings, "timeout_seconds", 0)
@@ -113,16 +110,16 @@ func addJobDefaults(settings map[string]any, queued bool) {
 		source = "GIT"
 	}
 	for _, task := range objectList(settings["tasks"]) {
-		addTaskDefaults(task, source)
+		addTaskDefaults(task, source, zone)
 	}
 	for _, jc := range objectList(settings["job_clusters"]) {
-		addClusterDefaults(jc["new_cluster"])
+		addClusterDefaults(jc["new_cluster"], zone)
 	}
 }
 
 // addTaskDefaults adds the per-task defaults; notebookSource is where a
 // notebook_task without source reads its notebook from.
-func addTaskDefaults(task map[string]any, notebookSource string) {
+func addTaskDefaults(task map[string]any, notebookSource, zone string) {
 	setDefault(task, "run_if", "ALL_SUCCESS")
 	setDefault(task, "email_notifications", map[string]any{})
 	setDefault(task, "timeout_seconds", 0)
@@ -135,7 +132,7 @@ func addTaskDefaults(task map[string]any, notebookSource string) {
 			return cmp.Compare(strField(a, "task_key"), strField(b, "task_key"))
 		})
 	}
-	addClusterDefaults(task["new_cluster"])
+	addClusterDefaults(task["new_cluster"], zone)
 	if inner, ok := task["for_each_task"].(map[string]any); ok {
 		if nc, ok := asObject(inner["task"])["new_cluster"].(map[string]any); ok {
 			delete(nc, "apply_policy_default_values") // accepted, never returned
@@ -146,7 +143,7 @@ func addTaskDefaults(task map[string]any, notebookSource string) {
 // addClusterDefaults adds the defaults of a new_cluster (a no-op when the value
 // is not an object). A pool-backed cluster takes its aws_attributes from the
 // pool (reference §2.3), so the service adds none there.
-func addClusterDefaults(v any) {
+func addClusterDefaults(v any, zone string) {
 	nc, ok := v.(map[string]any)
 	if !ok {
 		return
@@ -160,7 +157,7 @@ func addClusterDefaults(v any) {
 	setDefault(nc, "aws_attributes", map[string]any{})
 	if aws, ok := nc["aws_attributes"].(map[string]any); ok {
 		setDefault(aws, "availability", "SPOT_WITH_FALLBACK")
-		setDefault(aws, "zone_id", defaultZoneID)
+		setDefault(aws, "zone_id", zone)
 	}
 }
 

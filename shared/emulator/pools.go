@@ -26,6 +26,7 @@ type poolRec struct {
 	id      string
 	doc     compDoc // settable fields as sent
 	groupID string  // the DatabricksInstanceGroupId default tag
+	zone    string  // the workspace's default zone, for a pool created without one
 }
 
 // poolEditableKeys are the fields instance-pools/edit sets (full replace).
@@ -37,7 +38,7 @@ var poolEditableKeys = []string{
 
 var poolReadOnlyKeys = []string{"instance_pool_id", "default_tags", "state", "stats", "status"}
 
-var poolAWSDefaults = compDoc{"availability": "SPOT", "zone_id": "us-west-2a", "spot_bid_price_percent": 100}
+var poolAWSDefaults = compDoc{"availability": "SPOT", "spot_bid_price_percent": 100}
 
 func (s *Server) poolRoutes() {
 	s.route(http.MethodGet, "/api/2.0/instance-pools/list", s.poolsList)
@@ -89,7 +90,7 @@ func (s *Server) createPool(doc compDoc) (string, error) {
 	if err := s.validatePool(doc, ""); err != nil {
 		return "", err
 	}
-	p := &poolRec{id: s.newPoolID(), doc: doc, groupID: strconv.FormatInt(int64(s.rng.Uint64()), 10)}
+	p := &poolRec{id: s.newPoolID(), doc: doc, groupID: strconv.FormatInt(int64(s.rng.Uint64()), 10), zone: s.cat.cat.DefaultZone}
 	s.comp.pools[p.id] = p
 	return p.id, nil
 }
@@ -285,7 +286,9 @@ func (p *poolRec) nodeType() string {
 func (p *poolRec) view() compDoc {
 	out := p.doc.clone()
 	aws, _ := out.obj("aws_attributes")
-	out["aws_attributes"] = withCompDefaults(aws, poolAWSDefaults)
+	aws = withCompDefaults(aws, poolAWSDefaults)
+	aws.setDefault("zone_id", p.zone)
+	out["aws_attributes"] = aws
 	idle, _, _ := p.doc.num("min_idle_instances")
 	out["instance_pool_id"] = p.id
 	out["default_tags"] = map[string]any{

@@ -94,8 +94,9 @@ func CheckConfig(cfg *config.Config) error {
 }
 
 // ownedField reports the fields a rewrite rule may not touch: the references
-// drsync remaps itself and its identity marker, wherever the rule's key path
-// would meet them.
+// drsync remaps itself, its identity marker, and the fields it never copies
+// (output-only ones, a concrete zone: the DR workspace picks its own),
+// wherever the rule's key path would meet them.
 func ownedField(ks []resource.Kind) func(string) (string, bool) {
 	owned := map[string]string{}
 	for _, k := range ks {
@@ -105,6 +106,11 @@ func ownedField(ks []resource.Kind) func(string) (string, bool) {
 		}
 		if s.Marker != "" {
 			owned[s.Marker] = "drsync's identity marker"
+		}
+		for _, f := range s.Drop {
+			if _, ref := owned[f]; !ref {
+				owned[f] = "a field drsync does not copy"
+			}
 		}
 	}
 	return func(field string) (string, bool) {

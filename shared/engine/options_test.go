@@ -106,7 +106,7 @@ func TestCrossRegionExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.Rewrite.Len() != 8 || cfg.IDMap.Warehouses["0123456789abcdef"] == "" {
+	if opts.Rewrite.Len() != 7 || cfg.IDMap.Warehouses["0123456789abcdef"] == "" {
 		t.Fatalf("rules %d, id_map %+v", opts.Rewrite.Len(), cfg.IDMap)
 	}
 }
@@ -114,12 +114,15 @@ func TestCrossRegionExampleConfigLoads(t *testing.T) {
 // A rewrite rule may not touch what drsync itself remaps or marks.
 func TestRewriteOfOwnedFieldRefused(t *testing.T) {
 	cfg := config.Default()
+	zone := "us-east-1a"
 	cfg.Rewrite = []rewrite.Rule{{Field: "tasks[].existing_cluster_id", Map: map[string]string{"a": "b"}},
-		{Field: "custom_tags.drsync-source", Drop: true}, {Field: "node_type_id", Kinds: []string{"clusterz"}, Drop: true}}
+		{Field: "custom_tags.drsync-source", Drop: true}, {Field: "node_type_id", Kinds: []string{"clusterz"}, Drop: true},
+		{Field: "aws_attributes.zone_id", Set: &zone}}
 	err := engine.CheckConfig(cfg)
 	for _, want := range []string{"rewrite[0].field: tasks[].existing_cluster_id is drsync's own (a reference to a cluster",
 		"rewrite[1].field: custom_tags.drsync-source is drsync's own (drsync's identity marker)",
-		`rewrite[2].kinds[0]: unknown resource "clusterz"`} {
+		`rewrite[2].kinds[0]: unknown resource "clusterz"`,
+		"rewrite[3].field: aws_attributes.zone_id is drsync's own (a field drsync does not copy)"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v\nlacks %q", err, want)
 		}
