@@ -243,7 +243,7 @@ func TestExplainShowsRewrites(t *testing.T) {
 		Source   map[string]any `json:"source"`
 		Desired  map[string]any `json:"desired"`
 		Rewrites []struct {
-			Rule           int
+			Rule            int
 			Field, From, To string
 		} `json:"rewrites"`
 		Action *plan.Action `json:"action"`

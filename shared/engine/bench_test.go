@@ -372,11 +372,11 @@ type runStats struct {
 	// cpu is the process's CPU time (user+system): drsync and both
 	// emulators, which share the process. Unlike wall time it barely moves
 	// when other work loads the machine.
-	cpu                     time.Duration
-	objects                 int // objects created or updated in the target
+	cpu     time.Duration
+	objects int // objects created or updated in the target
 	// catalogCalls are the reads of what the target can run and of the
 	// objects drsync does not copy (engine.Result.CatalogCalls).
-	catalogCalls int
+	catalogCalls            int
 	ledgerWrites, throttled int64
 	src, tgt                map[string]int64 // calls per endpoint ("METHOD /path")
 }
