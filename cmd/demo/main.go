@@ -60,11 +60,14 @@ func runDemo(ctx context.Context, drsync string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer func() { _, _ = src.Close(), tgt.Close() }()
-	// drsync does not copy warehouses, pipelines or notification destinations
-	// yet: the sample's job naming them would be refused by the empty target.
-	rep, err := src.Seed(emulator.SampleEstate().WithoutJobs(emulator.SampleCatalogJob))
+	rep, err := src.Seed(emulator.SampleEstate())
 	if err != nil {
 		return fmt.Errorf("seed the source: %w", err)
+	}
+	// The DR workspace's own SQL warehouses, pipeline and notification
+	// destinations (drsync does not copy them): jobs find them by name.
+	if _, err := tgt.Seed(emulator.DREstate()); err != nil {
+		return fmt.Errorf("seed the target: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "drsync-demo-")
 	if err != nil {
@@ -78,8 +81,10 @@ func runDemo(ctx context.Context, drsync string, stdout, stderr io.Writer) error
 	if err := d.connect(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Two emulated Databricks workspaces on loopback:\n  source %s  (sample estate: %d workspace objects, %d policies, %d pools, %d clusters, %d jobs)\n  target %s  (empty DR workspace)\n",
-		src.URL(), rep.Objects, rep.Policies, rep.Pools, rep.Clusters, rep.Jobs, tgt.URL())
+	fmt.Fprintf(stdout, "Two emulated Databricks workspaces on loopback:\n  source %s  (%s; sample estate: %d workspace objects, %d policies, %d pools, %d clusters, %d jobs)\n"+
+		"  target %s  (%s DR workspace: its own warehouses, pipeline and destinations; no %s nodes, no %s runtime, no instance profile %s, no user %s)\n",
+		src.URL(), emulator.PrimaryRegion, rep.Objects, rep.Policies, rep.Pools, rep.Clusters, rep.Jobs, tgt.URL(), drRegion,
+		emulator.DRMissingNodeType, emulator.DRMissingSparkVersion, emulator.DRMissingProfile, emulator.DRMissingUser)
 	return d.story(rep)
 }
 
@@ -87,9 +92,13 @@ func runDemo(ctx context.Context, drsync string, stdout, stderr io.Writer) error
 // records carry.
 const sourceWorkspaceID = 1001001001001001
 
+// drRegion is the DR workspace's region: its catalog differs from the
+// primary's (emulator.RegionCatalog).
+const drRegion = "us-east-1"
+
 func startDemoWorkspaces() (src, tgt *emulator.Server, err error) {
 	src = emulator.New(emulator.Options{Seed: 1, WorkspaceID: sourceWorkspaceID})
-	tgt = emulator.New(emulator.Options{Seed: 2, WorkspaceID: 2002002002002002})
+	tgt = emulator.New(emulator.Options{Seed: 2, WorkspaceID: 2002002002002002, Catalog: emulator.RegionCatalog(drRegion)})
 	if err = src.Start(); err != nil {
 		return nil, nil, err
 	}
@@ -127,13 +136,28 @@ func (d *demo) connect() error {
 	return nil
 }
 
-// writeConfig writes the pair config a user would keep next to the CLI.
-func (d *demo) writeConfig() error {
+// regionRules are the pair's rewrite rules for what differs in the DR
+// region: a node type it lacks, the runtime it offers instead, the instance
+// profile registered there.
+const regionRules = `
+    {"field": "node_type_id", "kinds": ["pools"], "map": {"r5.2xlarge": "r5.xlarge"}},
+    {"field": "spark_version", "regex": {"pattern": "^15\\.4\\.x-cpu-ml-", "replace": "15.4.x-"}},
+    {"field": "aws_attributes.instance_profile_arn", "map": {"arn:aws:iam::123456789012:instance-profile/databricks-analytics": "arn:aws:iam::123456789012:instance-profile/analytics"}}`
+
+// writeConfig writes the pair config a user would keep next to the CLI;
+// extraRules are more rewrite rules.
+func (d *demo) writeConfig(extraRules ...string) error {
+	rules := regionRules
+	for _, r := range extraRules {
+		rules += ",\n    " + r
+	}
 	cfg := `{
   "pair": "demo",
-  "source": {"host": "` + d.src.URL() + `", "auth": {"type": "pat", "token_env": "DRSYNC_SOURCE_TOKEN"}},
-  "target": {"host": "` + d.tgt.URL() + `", "auth": {"type": "pat", "token_env": "DRSYNC_TARGET_TOKEN"}},
+  "source": {"host": "` + d.src.URL() + `", "region": "` + emulator.PrimaryRegion + `", "auth": {"type": "pat", "token_env": "DRSYNC_SOURCE_TOKEN"}},
+  "target": {"host": "` + d.tgt.URL() + `", "region": "` + drRegion + `", "auth": {"type": "pat", "token_env": "DRSYNC_TARGET_TOKEN"}},
   "exclude": ["/Repos/**", "**/.Trash/**"],
+  "rewrite": [` + rules + `
+  ],
   "rate_limits": {"requests_per_second": 100, "export_per_second": 50, "import_per_second": 25, "jobs_create_per_second": 15, "concurrency": 8},
   "ledger": {"path": "` + filepath.Join(d.dir, "ledger.db") + `"}
 }
@@ -168,17 +192,18 @@ func (d *demo) step(title string, args ...string) int {
 func joinArgs(args []string) string { return strings.Join(args, " ") }
 
 func (d *demo) story(rep emulator.SeedReport) error {
-	steps := []struct {
-		title string
-		args  []string
-	}{
-		{"1. What would a first sync do? (dry run: reads both workspaces, changes nothing)", []string{"sync", "--dry-run"}},
-		{"2. Sync: jobs arrive paused, clusters terminated and pinned, pools with no idle instances", []string{"sync"}},
+	fmt.Fprintf(d.out, "\npair.json rewrites what differs in %s:%s\n", drRegion, regionRules)
+	// One job runs as a user DR does not have: it is blocked, with the
+	// reason, until the platform team decides; everything else is applied.
+	if err := d.expect(1, "1. What would a first sync do? (dry run: reads both workspaces, changes nothing; ! marks what DR cannot take)", "sync", "--dry-run"); err != nil {
+		return err
 	}
-	for _, s := range steps {
-		if code := d.step(s.title, s.args...); code != 0 {
-			return fmt.Errorf("demo step %q exited %d", s.title, code)
-		}
+	if err := d.expect(1, "2. Sync: jobs arrive paused, clusters terminated and pinned, pools with no idle instances; the blocked job waits (exit 1)", "sync"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "\n=== 2b. The platform team decides: in DR, %s's jobs run as bob@example.com until %s exists there\n", emulator.DRMissingUser, emulator.DRMissingUser)
+	if err := d.writeConfig(`{"field": "run_as.user_name", "map": {"` + emulator.DRMissingUser + `": "bob@example.com"}}`); err != nil {
+		return err
 	}
 	fmt.Fprintf(d.out, "\n=== 3. Meanwhile, in the source workspace: edit a notebook, add one, delete a job, change another\n")
 	if err := d.changeSource(rep); err != nil {

@@ -78,7 +78,7 @@ func planWithSnapshot(ctx context.Context, src, tgt resource.Workspace, store le
 		Kinds: plan.Infos(opts.Kinds, opts.Warm, opts.Rewrite), Source: snap.Source, Target: snap.Target,
 		Records: snap.Records, MapPath: opts.MapPath, Revert: opts.Revert,
 		MaxDeleteShare: opts.MaxDeleteShare, AllowMassDelete: opts.AllowMassDelete, Pulled: opts.Pulled,
-		Managed: snap.Managed, RetryFailed: opts.RetryFailed,
+		Managed: snap.Managed, RetryFailed: opts.RetryFailed, Reverse: opts.Reverse,
 	}
 	matches := plan.Match(in)
 	if err := snap.Hydrate(ctx, matches); err != nil {

@@ -57,14 +57,18 @@ func Explain(ctx context.Context, src, tgt resource.Workspace, store ledger.Stor
 			if s.Key != ref.Key || (ref.Kind != resource.KindPath && ref.Kind != k.Name) {
 				continue
 			}
-			w := plan.Desire(in, k, s)
-			ex := &Explanation{Kind: k.Name, Key: s.Key, Name: s.Name, Source: s.Doc, Rewrites: w.Rewrites, Desired: w.Doc}
+			var target *resource.Object
 			if tid, ok := res.matches.TargetID(k.Name, s.Key); ok {
-				for _, t := range in.Target[k.Name] {
+				for i, t := range in.Target[k.Name] {
 					if t.ID == tid {
-						ex.Current = t.Doc
+						target = &in.Target[k.Name][i]
 					}
 				}
+			}
+			w := plan.Desire(in, k, s, target)
+			ex := &Explanation{Kind: k.Name, Key: s.Key, Name: s.Name, Source: s.Doc, Rewrites: w.Rewrites, Desired: w.Doc}
+			if target != nil {
+				ex.Current = target.Doc
 			}
 			for i, a := range res.Plan.Actions {
 				if a.Kind == k.Name && a.Key == s.Key {

@@ -105,7 +105,11 @@ func (b *builder) upserts(k KindInfo) {
 		if b.unreadable(k, s, t, matched) {
 			continue
 		}
-		w := Desire(b.in, k, s)
+		var target *resource.Object
+		if matched {
+			target = &t
+		}
+		w := Desire(b.in, k, s, target)
 		switch {
 		case s.Builtin && matched && (t.Hash == w.Hash || s.Doc == nil || t.Doc == nil):
 			b.unchanged(k, s, t, rec, hasRec, w.Attrs)
@@ -283,7 +287,7 @@ func (b *builder) dependantUpdates(k KindInfo, ref resource.Ref) []int {
 			idx = append(idx, i)
 			continue
 		}
-		w := Desire(b.in, k, s)
+		w := Desire(b.in, k, s, &t)
 		b.add(Action{Kind: k.Name, Key: key, Name: s.Name, Op: Update, TargetID: t.ID, Source: s,
 			Desired: w.Doc, DesiredHash: w.Hash, Attrs: w.Attrs, Rewrites: w.Rewrites,
 			Reason: "references " + ref.Kind + " " + ref.Key + ", which is replaced"})

@@ -25,13 +25,21 @@ type Want struct {
 // kind k: the normalised source document, rewritten by the pair's rules, its
 // references to objects drsync does not copy resolved to the target's
 // (in.Resolve), then given its warm-DR state; hashed after all of these, so
-// none of them reads as drift.
-func Desire(in *Input, k KindInfo, s resource.Object) Want {
+// none of them reads as drift. t is s's matched target object, nil when
+// there is none. In a reverse sync (DR → primary) the rules are undone
+// instead, against t: what they made of the primary's values goes back to
+// them where DR still holds it (rewrite.Rules.Undo).
+func Desire(in *Input, k KindInfo, s resource.Object, t *resource.Object) Want {
 	if s.Doc == nil || (k.Rewrite == nil && in.Resolve == nil && k.Warm == nil) {
 		return Want{Doc: s.Doc, Hash: s.Hash}
 	}
 	w := Want{Doc: resource.Clone(s.Doc)}
-	w.Rewrites = k.Rewrite.Apply(w.Doc)
+	switch {
+	case !in.Reverse:
+		w.Rewrites = k.Rewrite.Apply(w.Doc)
+	case t != nil && t.Doc != nil:
+		w.Rewrites = k.Rewrite.Undo(w.Doc, t.Doc)
+	}
 	if in.Resolve != nil {
 		w.Unresolved = in.Resolve(w.Doc)
 	}

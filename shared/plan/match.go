@@ -68,6 +68,9 @@ type Input struct {
 	// RetryFailed retries objects whose last attempt failed terminally even
 	// though their source has not changed since.
 	RetryFailed bool
+	// Reverse: the sync goes DR → primary, against the rewrite rules'
+	// direction, so they are undone instead of applied (Desire).
+	Reverse bool
 	// Resolve replaces in a desired document the ids of objects drsync does
 	// not copy (SQL warehouses, pipelines, notification destinations) by the
 	// target's, and lists those it cannot resolve; nil resolves nothing.

@@ -83,7 +83,7 @@ func syncedTarget(src map[string][]resource.Object) (map[string][]resource.Objec
 			if s.Skip != "" {
 				continue
 			}
-			w := Desire(&Input{}, k, s)
+			w := Desire(&Input{}, k, s, nil)
 			doc, attrs := w.Doc, w.Attrs
 			t := s
 			t.Doc, t.Hash, t.ID, t.Key = doc, resource.Hash(doc), "t-"+s.ID, ""

@@ -54,7 +54,7 @@ func (b *builder) rewarmActive(k KindInfo, s, t resource.Object, w Want) bool {
 	if !k.Rewarm || t.Active == "" {
 		return false
 	}
-	note := "warm state: found " + t.Active + " in DR (started by hand, or its terminate failed): terminated and pinned again"
+	note := "warm state: found " + t.Active + " in the target (started by hand, or its terminate failed): terminated and pinned again"
 	if i := b.plan.Find(k.Name, s.Key); i >= 0 {
 		a := &b.plan.Actions[i]
 		a.Finish, a.Reason = true, a.Reason+"; "+note

@@ -21,7 +21,7 @@ func (r *Rules) Apply(doc map[string]any) []Change {
 		return nil
 	}
 	w := walker{rules: r.rules}
-	w.object(doc, nil)
+	w.object(doc, nil, nil)
 	return w.changes
 }
 
@@ -30,58 +30,61 @@ type walker struct {
 	changes []Change
 }
 
-// object visits the members of m, whose key path is path.
-func (w *walker) object(m map[string]any, path []string) {
-	w.create(m, path)
+// object visits the members of m, whose key path is path and location loc
+// (its keys and array indexes from the document's root).
+func (w *walker) object(m map[string]any, path []string, loc []any) {
+	w.create(m, path, loc)
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		child := append(slices.Clip(path), strings.Split(k, ".")...)
+		at := append(slices.Clip(loc), k)
 		for _, c := range w.rules {
 			if !suffix(child, c.path) {
 				continue
 			}
 			if c.Drop {
-				w.record(c, child, m[k], nil)
+				w.record(c, child, at, m[k], nil)
 				delete(m, k)
 				break
 			}
 			if el, ok := m[k].(map[string]any); ok && isPolicyElement(el) {
-				w.policyElement(c, el, child)
+				w.policyElement(c, el, child, at)
 				continue
 			}
-			m[k] = w.value(c, child, m[k])
+			m[k] = w.value(c, child, at, m[k])
 		}
 		if v, ok := m[k]; ok {
-			w.walk(v, child)
+			w.walk(v, child, at)
 		}
 	}
 }
 
-// walk descends into v (a member's value at path).
-func (w *walker) walk(v any, path []string) {
+// walk descends into v (a member's value at path and loc).
+func (w *walker) walk(v any, path []string, loc []any) {
 	switch v := v.(type) {
 	case map[string]any:
-		w.object(v, path)
+		w.object(v, path, loc)
 	case []any:
 		elem := slices.Clone(path)
 		elem[len(elem)-1] += "[]"
 		for i, e := range v {
+			at := append(slices.Clip(loc), i)
 			if s, ok := e.(string); ok {
 				for _, c := range w.rules {
 					if suffix(elem, c.path) && !c.Drop {
-						v[i] = w.value(c, elem, s)
+						v[i] = w.value(c, elem, at, s)
 						s, _ = v[i].(string)
 					}
 				}
 				continue
 			}
-			w.walk(e, elem)
+			w.walk(e, elem, at)
 		}
 	}
 }
 
 // create sets the fields of set rules whose parent object is m and which m
 // lacks.
-func (w *walker) create(m map[string]any, path []string) {
+func (w *walker) create(m map[string]any, path []string, loc []any) {
 	for _, c := range w.rules {
 		n := len(c.path)
 		last := c.path[n-1]
@@ -90,16 +93,16 @@ func (w *walker) create(m map[string]any, path []string) {
 		}
 		if _, ok := m[last]; !ok {
 			m[last] = *c.Set
-			w.record(c, append(slices.Clip(path), last), nil, *c.Set)
+			w.record(c, append(slices.Clip(path), last), append(slices.Clip(loc), last), nil, *c.Set)
 		}
 	}
 }
 
 // value is v rewritten by c: a string, or each string of an array.
-func (w *walker) value(c compiled, path []string, v any) any {
+func (w *walker) value(c compiled, path []string, loc []any, v any) any {
 	if c.Set != nil {
 		if s, ok := v.(string); !ok || s != *c.Set {
-			w.record(c, path, v, *c.Set)
+			w.record(c, path, loc, v, *c.Set)
 		}
 		return *c.Set
 	}
@@ -107,7 +110,7 @@ func (w *walker) value(c compiled, path []string, v any) any {
 	case string:
 		to, ok := c.rewrite(v)
 		if ok && to != v {
-			w.record(c, path, v, to)
+			w.record(c, path, loc, v, to)
 			return to
 		}
 	case []any:
@@ -116,7 +119,7 @@ func (w *walker) value(c compiled, path []string, v any) any {
 		for i, e := range v {
 			if s, ok := e.(string); ok {
 				if to, ok := c.rewrite(s); ok && to != s {
-					w.record(c, elem, s, to)
+					w.record(c, elem, append(slices.Clip(loc), i), s, to)
 					v[i] = to
 				}
 			}
@@ -127,13 +130,13 @@ func (w *walker) value(c compiled, path []string, v any) any {
 
 // policyElement rewrites the values of a cluster policy element keyed by the
 // rule's field; set fixes its value.
-func (w *walker) policyElement(c compiled, el map[string]any, path []string) {
+func (w *walker) policyElement(c compiled, el map[string]any, path []string, loc []any) {
 	for _, attr := range policyValues {
 		v, ok := el[attr]
 		if !ok || (c.Set != nil && attr != "value") {
 			continue
 		}
-		el[attr] = w.value(c, append(slices.Clip(path), attr), v)
+		el[attr] = w.value(c, append(slices.Clip(path), attr), append(slices.Clip(loc), attr), v)
 	}
 }
 
@@ -166,8 +169,9 @@ func (c compiled) rewrite(v string) (string, bool) {
 	return v, false
 }
 
-func (w *walker) record(c compiled, path []string, from, to any) {
-	w.changes = append(w.changes, Change{Rule: c.index, Field: strings.Join(path, "."), From: text(from), To: text(to)})
+func (w *walker) record(c compiled, path []string, loc []any, from, to any) {
+	w.changes = append(w.changes, Change{Rule: c.index, Field: strings.Join(path, "."), From: text(from), To: text(to),
+		loc: slices.Clone(loc), from: from, to: to})
 }
 
 // text shows a value in a change record.

@@ -54,6 +54,9 @@ type Change struct {
 	Field string `json:"field"`
 	From  string `json:"from"`
 	To    string `json:"to"`
+
+	loc      []any // where in the document: its keys and array indexes
+	from, to any   // the values themselves (nil: absent)
 }
 
 // FieldError is a problem with one rule, naming the rule's field in the

@@ -152,3 +152,42 @@ func TestCompileRefusesBadRules(t *testing.T) {
 		t.Fatalf("errors are not *FieldError: %T", err)
 	}
 }
+
+// A sync back from DR (while failed over) undoes the rules against the
+// primary's document: every operation, the ones with no inverse too, puts
+// the primary's value back where DR still holds the rewritten one, and a
+// value changed in DR since is carried back as it is.
+func TestUndoAgainstThePrimary(t *testing.T) {
+	rules, err := Compile([]Rule{
+		{Field: "node_type_id", Map: map[string]string{"r5.2xlarge": "r5.xlarge"}},
+		{Field: "spark_version", Regex: &Regex{Pattern: `^15\.4\.x-cpu-ml-`, Replace: "15.4.x-"}},
+		{Field: "custom_tags.dr", Set: str("yes")},
+		{Field: "custom_tags.owner", Drop: true},
+		{Field: "run_as.user_name", Map: map[string]string{"carol@example.com": "bob@example.com"}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	primary := doc(t, `{"run_as": {"user_name": "carol@example.com"},
+	  "job_clusters": [{"new_cluster": {"node_type_id": "r5.2xlarge", "spark_version": "15.4.x-cpu-ml-scala2.12",
+	    "custom_tags": {"owner": "carol", "team": "ml"}}},
+	                   {"new_cluster": {"node_type_id": "r5.2xlarge", "spark_version": "15.4.x-cpu-ml-scala2.12"}}]}`)
+	dr := deepCopy(primary)
+	rules.Apply(dr)
+	// In DR during the outage: the second cluster's node type changed by hand.
+	dr["job_clusters"].([]any)[1].(map[string]any)["new_cluster"].(map[string]any)["node_type_id"] = "m5d.xlarge"
+	back := deepCopy(dr)
+	undone := rules.Undo(back, primary)
+	want := deepCopy(primary)
+	want["job_clusters"].([]any)[1].(map[string]any)["new_cluster"].(map[string]any)["node_type_id"] = "m5d.xlarge"
+	if !reflect.DeepEqual(back, want) {
+		got, _ := json.MarshalIndent(back, "", " ")
+		t.Fatalf("undone:\n%s", got)
+	}
+	if len(undone) != 6 {
+		t.Fatalf("%d values put back, want 6: %+v", len(undone), undone)
+	}
+	if again := rules.Undo(back, primary); len(again) != 0 {
+		t.Fatalf("undoing twice changed %+v", again)
+	}
+}
