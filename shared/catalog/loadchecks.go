@@ -49,7 +49,7 @@ func (n *checkNeeds) add(l leaf) {
 			n.scopes[scopeKey(ref.scope)] = true
 		}
 	case principalCheck:
-		if p, ok := principalAt(l.path, l.value); ok && !(p.kind == groupPrincipal && builtinGroups[p.name]) {
+		if p, ok := principalAt(l.path, l.value); ok && (p.kind != groupPrincipal || !builtinGroups[p.name]) {
 			n.principals[p] = true
 		}
 	}
