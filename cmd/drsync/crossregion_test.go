@@ -46,7 +46,7 @@ func newCrossRegionPair(t *testing.T) (*pair, map[string]string) {
 	}
 	c, err := srcW.Clusters.Create(ctx, compute.CreateCluster{ClusterName: "reads-a-secret", SparkVersion: "15.4.x-scala2.12",
 		NodeTypeId: "i3.xlarge", NumWorkers: 1, AutoterminationMinutes: 30,
-		SparkEnvVars: map[string]string{"API_TOKEN": "{{secrets/partner-api/token}}"}})
+		SparkEnvVars: map[string]string{"API_TOKEN": "{{secrets/partner-api/token}}", "LOG_PATH": "s3://acme-logs-us-west-2/spark/"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func newCrossRegionPair(t *testing.T) (*pair, map[string]string) {
 	p := &pair{t: t, src: src, tgt: tgt, srcW: srcW, tgtW: tgtW, seed: rep,
 		ledger: dir + "/ledger.db", config: dir + "/pair.json"}
 	ids := map[string]string{"secret-cluster": c.ClusterId, "adhoc-job": fmt.Sprint(adhoc), "adhoc-wh": srcWH["adhoc-wh"],
-		"dr-etl-wh": tgt.WarehouseIDs()["etl-wh"]}
+		"dr-etl-wh": tgt.WarehouseIDs()["etl-wh"], "orders-live": src.PipelineIDs()["orders-live"], "dr-orders-live": tgt.PipelineIDs()["orders-live"]}
 	for name, id := range map[string]int64{"churn": rep.JobID("churn-model-weekly"), "orders-reporting": rep.JobID(emulator.SampleCatalogJob)} {
 		ids[name] = fmt.Sprint(id)
 	}
@@ -141,9 +141,11 @@ func TestCrossRegionBlockedThenRewritten(t *testing.T) {
 	    {"field": "spark_version", "regex": {"pattern": "^15\\.4\\.x-cpu-ml-", "replace": "15.4.x-"}},
 	    {"field": "custom_tags.dr-region", "set": "us-east-1"},
 	    {"field": "custom_tags.owner", "drop": true},
-	    {"field": "spark_env_vars.API_TOKEN", "set": "{{secrets/etl/token}}"}
+	    {"field": "spark_env_vars.API_TOKEN", "set": "{{secrets/etl/token}}"},
+	    {"field": "spark_env_vars.LOG_PATH", "prefix": {"s3://acme-logs-us-west-2/": "s3://acme-logs-us-east-1/"}}
 	  ],
-	  "id_map": {"warehouses": {"` + ids["adhoc-wh"] + `": "` + ids["dr-etl-wh"] + `"}}`)
+	  "id_map": {"warehouses": {"` + ids["adhoc-wh"] + `": "` + ids["dr-etl-wh"] + `"},
+	             "pipelines": {"` + ids["orders-live"] + `": "` + ids["dr-orders-live"] + `"}}`)
 	second := p.syncJSON(1)
 	if second.Summary.Failed != 0 || second.Summary.Blocked != 1 {
 		t.Fatalf("summary %+v, want only the job run as a user DR lacks blocked:\n%s", second.Summary, second)
@@ -177,8 +179,8 @@ func TestCrossRegionBlockedThenRewritten(t *testing.T) {
 			}
 		case "reads-a-secret":
 			seen++
-			if c.SparkEnvVars["API_TOKEN"] != "{{secrets/etl/token}}" {
-				t.Errorf("DR cluster's secret reference %q", c.SparkEnvVars["API_TOKEN"])
+			if c.SparkEnvVars["API_TOKEN"] != "{{secrets/etl/token}}" || c.SparkEnvVars["LOG_PATH"] != "s3://acme-logs-us-east-1/spark/" {
+				t.Errorf("DR cluster's environment %v", c.SparkEnvVars)
 			}
 		}
 		if _, ok := c.CustomTags["owner"]; ok {
@@ -191,6 +193,17 @@ func TestCrossRegionBlockedThenRewritten(t *testing.T) {
 	adhoc := drJobNamed(t, p, "adhoc-report")
 	if got := adhoc.Tasks[0].SqlTask.WarehouseId; got != ids["dr-etl-wh"] {
 		t.Errorf("adhoc-report's warehouse in DR %s, want the id_map's %s", got, ids["dr-etl-wh"])
+	}
+	// orders-reporting: its pipeline through id_map, its warehouses and
+	// destinations by name; no source id left.
+	drWH, srcWH := p.tgt.WarehouseIDs(), p.src.WarehouseIDs()
+	for _, task := range drJobNamed(t, p, emulator.SampleCatalogJob).Tasks {
+		switch {
+		case task.PipelineTask != nil && task.PipelineTask.PipelineId != ids["dr-orders-live"]:
+			t.Errorf("task %s: pipeline %s, want DR's %s", task.TaskKey, task.PipelineTask.PipelineId, ids["dr-orders-live"])
+		case task.SqlTask != nil && task.SqlTask.WarehouseId != drWH["etl-wh"] && task.SqlTask.WarehouseId != drWH["analytics-wh"]:
+			t.Errorf("task %s: warehouse %s is not DR's (source's: %v)", task.TaskKey, task.SqlTask.WarehouseId, srcWH)
+		}
 	}
 
 	// 3. Nothing changed: rewritten and resolved values are not drift; the

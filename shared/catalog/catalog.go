@@ -13,6 +13,9 @@ import (
 // differently (or whose name is not unique).
 type IDMap struct {
 	Warehouses, Pipelines, Destinations map[string]string
+	// Queries, Dashboards and Alerts (SQL tasks, dashboard tasks) are found
+	// through id_map only: their lists are not read.
+	Queries, Dashboards, Alerts map[string]string
 }
 
 // Catalog holds, for one run, what was read of the source and DR workspaces:

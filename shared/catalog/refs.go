@@ -19,16 +19,22 @@ const (
 	warehouseRef refType = iota
 	pipelineRef
 	destinationRef
+	queryRef
+	dashboardRef
+	alertRef
 )
 
 // refTypes lists every refType, in a fixed order.
-var refTypes = []refType{warehouseRef, pipelineRef, destinationRef}
+var refTypes = []refType{warehouseRef, pipelineRef, destinationRef, queryRef, dashboardRef, alertRef}
 
 // refSpec is what the catalog knows of a refType.
 type refSpec struct {
 	noun   string    // in reasons: "SQL warehouse"
 	idMap  string    // the id_map entry: "warehouses"
 	fields []pattern // where documents name one
+	// mapOnly: found through id_map alone (its lists are not read), so an
+	// id id_map lacks is blocked, never copied verbatim.
+	mapOnly bool
 }
 
 var refSpecs = map[refType]refSpec{
@@ -44,6 +50,11 @@ var refSpecs = map[refType]refSpec{
 	destinationRef: {noun: "notification destination", idMap: "destinations", fields: []pattern{
 		{"webhook_notifications", "*[]", "id"}, {"destination_id"},
 	}},
+	// A SQL task's saved query, legacy dashboard or alert, and a dashboard
+	// task's (AI/BI) dashboard: workspace-scoped ids too (reference §5).
+	queryRef:     {noun: "SQL query", idMap: "queries", fields: []pattern{{"query", "query_id"}}, mapOnly: true},
+	dashboardRef: {noun: "dashboard", idMap: "dashboards", fields: []pattern{{"dashboard", "dashboard_id"}, {"dashboard_task", "dashboard_id"}}, mapOnly: true},
+	alertRef:     {noun: "SQL alert", idMap: "alerts", fields: []pattern{{"alert", "alert_id"}}, mapOnly: true},
 }
 
 // refTypeOf reports which refType the leaf at path names, if any.
@@ -66,6 +77,12 @@ func (ids IDMap) mapped(t refType, id string) (string, bool) {
 		m = ids.Pipelines
 	case destinationRef:
 		m = ids.Destinations
+	case queryRef:
+		m = ids.Queries
+	case dashboardRef:
+		m = ids.Dashboards
+	case alertRef:
+		m = ids.Alerts
 	}
 	dr, ok := m[id]
 	return dr, ok && dr != ""
@@ -99,7 +116,7 @@ func (n *named) add(id, name string) {
 func (c *Catalog) LoadRefs(ctx context.Context, docs []resource.Doc) error {
 	var need []refType
 	for _, t := range c.unmappedRefs(docs) {
-		if c.refs[t] == nil {
+		if c.refs[t] == nil && !refSpecs[t].mapOnly {
 			need = append(need, t)
 		}
 	}

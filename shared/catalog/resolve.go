@@ -39,6 +39,9 @@ func (c *Catalog) Resolve(doc resource.Doc) []resource.Blocked {
 func (c *Catalog) byName(t refType, src string) (id, reason string) {
 	spec := refSpecs[t]
 	lists := c.refs[t]
+	if spec.mapOnly {
+		return "", fmt.Sprintf("%s %s is not looked up by name: give its DR id in id_map.%s", spec.noun, src, spec.idMap)
+	}
 	if lists == nil {
 		return "", fmt.Sprintf("%s (source id %s) was not looked up: the %s lists were not read (LoadRefs), none in id_map.%s",
 			spec.noun, src, spec.noun, spec.idMap)

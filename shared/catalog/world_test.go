@@ -85,6 +85,8 @@ func seedWorld(t testing.TB) (*pair, *world) {
 	w.ids = IDMap{
 		Warehouses:   map[string]string{"ext-src-wh": "ext-dr-wh"},
 		Destinations: map[string]string{w.byName["src/dest/ops-email"]: "dr-ops-by-hand"},
+		Dashboards:   map[string]string{"d": "dr-d", "x": "dr-x"},
+		Alerts:       map[string]string{"al": "dr-al"},
 	}
 	return p, w
 }

@@ -62,6 +62,10 @@ type IDMap struct {
 	Warehouses   map[string]string `json:"warehouses,omitempty"`
 	Pipelines    map[string]string `json:"pipelines,omitempty"`
 	Destinations map[string]string `json:"destinations,omitempty"`
+	// Queries, Dashboards and Alerts are found through id_map only.
+	Queries    map[string]string `json:"queries,omitempty"`
+	Dashboards map[string]string `json:"dashboards,omitempty"`
+	Alerts     map[string]string `json:"alerts,omitempty"`
 }
 
 // Failover configures the failover and failback runbook.

@@ -346,7 +346,8 @@ func checkIDMap(p *problems, m IDMap) {
 	for _, t := range []struct {
 		field string
 		ids   map[string]string
-	}{{"id_map.warehouses", m.Warehouses}, {"id_map.pipelines", m.Pipelines}, {"id_map.destinations", m.Destinations}} {
+	}{{"id_map.warehouses", m.Warehouses}, {"id_map.pipelines", m.Pipelines}, {"id_map.destinations", m.Destinations},
+		{"id_map.queries", m.Queries}, {"id_map.dashboards", m.Dashboards}, {"id_map.alerts", m.Alerts}} {
 		for _, from := range slices.Sorted(maps.Keys(t.ids)) {
 			if strings.TrimSpace(from) == "" || strings.TrimSpace(t.ids[from]) == "" {
 				p.add(t.field+"."+from, "empty id: map a source id to a DR id")

@@ -146,7 +146,9 @@ func OptionsFor(cfg *config.Config) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	ids := catalog.IDMap{Warehouses: cfg.IDMap.Warehouses, Pipelines: cfg.IDMap.Pipelines, Destinations: cfg.IDMap.Destinations}
+	m := cfg.IDMap
+	ids := catalog.IDMap{Warehouses: m.Warehouses, Pipelines: m.Pipelines, Destinations: m.Destinations,
+		Queries: m.Queries, Dashboards: m.Dashboards, Alerts: m.Alerts}
 	r := cfg.RateLimits
 	return Options{
 		Pair: cfg.Pair, Kinds: ks, Pulled: pulled, Rewrite: rules,
