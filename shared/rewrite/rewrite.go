@@ -9,7 +9,7 @@
 // and matches wherever that key path occurs in a document: one rule covers an
 // all-purpose cluster, a pool, every new_cluster of a job, and the element of
 // a cluster policy's definition keyed by that path. The package is pure: no
-// SDK, no I/O.
+// SDK, no I/O (documents are resource.Doc).
 package rewrite
 
 import (

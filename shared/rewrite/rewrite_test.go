@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/drsync/drsync/shared/resource"
 )
 
 func doc(t *testing.T, s string) map[string]any {
@@ -172,13 +174,13 @@ func TestUndoAgainstThePrimary(t *testing.T) {
 	  "job_clusters": [{"new_cluster": {"node_type_id": "r5.2xlarge", "spark_version": "15.4.x-cpu-ml-scala2.12",
 	    "custom_tags": {"owner": "carol", "team": "ml"}}},
 	                   {"new_cluster": {"node_type_id": "r5.2xlarge", "spark_version": "15.4.x-cpu-ml-scala2.12"}}]}`)
-	dr := deepCopy(primary)
+	dr := resource.Clone(primary)
 	rules.Apply(dr)
 	// In DR during the outage: the second cluster's node type changed by hand.
 	dr["job_clusters"].([]any)[1].(map[string]any)["new_cluster"].(map[string]any)["node_type_id"] = "m5d.xlarge"
-	back := deepCopy(dr)
+	back := resource.Clone(dr)
 	undone := rules.Undo(back, primary)
-	want := deepCopy(primary)
+	want := resource.Clone(primary)
 	want["job_clusters"].([]any)[1].(map[string]any)["new_cluster"].(map[string]any)["node_type_id"] = "m5d.xlarge"
 	if !reflect.DeepEqual(back, want) {
 		got, _ := json.MarshalIndent(back, "", " ")

@@ -3,6 +3,8 @@ package rewrite
 import (
 	"encoding/json"
 	"reflect"
+
+	"github.com/drsync/drsync/shared/resource"
 )
 
 // Undo is the rules' way back, for a sync in the other direction (DR →
@@ -19,7 +21,7 @@ func (r *Rules) Undo(doc, target map[string]any) []Change {
 		return nil
 	}
 	var undone []Change
-	for _, c := range r.Apply(deepCopy(target)) {
+	for _, c := range r.Apply(resource.Clone(target)) { // target stays as it is
 		parent, key, ok := locate(doc, c.loc)
 		if !ok {
 			continue
@@ -96,27 +98,4 @@ func equal(a, b any) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)
-}
-
-// deepCopy copies a JSON document, so Apply leaves target alone.
-func deepCopy(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = copyValue(v)
-	}
-	return out
-}
-
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return deepCopy(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = copyValue(e)
-		}
-		return out
-	}
-	return v
 }
