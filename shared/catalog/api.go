@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/databricks/databricks-sdk-go/client"
 	"github.com/databricks/databricks-sdk-go/listing"
 	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/iam"
-	"github.com/databricks/databricks-sdk-go/service/pipelines"
-	"github.com/databricks/databricks-sdk-go/service/settings"
-	"github.com/databricks/databricks-sdk-go/service/sql"
 	"github.com/databricks/databricks-sdk-go/service/workspace"
 
 	"github.com/drsync/drsync/shared/connect"
@@ -19,15 +17,6 @@ import (
 // The SDK calls the catalog makes, each declared with the SDK's exact
 // signature and pinned to the real service below.
 type (
-	warehouseAPI interface {
-		List(ctx context.Context, request sql.ListWarehousesRequest) listing.Iterator[sql.EndpointInfo]
-	}
-	pipelineAPI interface {
-		ListPipelines(ctx context.Context, request pipelines.ListPipelinesRequest) listing.Iterator[pipelines.PipelineStateInfo]
-	}
-	destinationAPI interface {
-		List(ctx context.Context, request settings.ListNotificationDestinationsRequest) listing.Iterator[settings.ListNotificationDestinationsResult]
-	}
 	computeAPI interface {
 		ListNodeTypes(ctx context.Context) (*compute.ListNodeTypesResponse, error)
 		SparkVersions(ctx context.Context) (*compute.GetSparkVersionsResponse, error)
@@ -52,28 +41,23 @@ type (
 )
 
 var (
-	_ warehouseAPI   = (*sql.WarehousesAPI)(nil)
-	_ pipelineAPI    = (*pipelines.PipelinesAPI)(nil)
-	_ destinationAPI = (*settings.NotificationDestinationsAPI)(nil)
-	_ computeAPI     = (*compute.ClustersAPI)(nil)
-	_ profileAPI     = (*compute.InstanceProfilesAPI)(nil)
-	_ secretAPI      = (*workspace.SecretsAPI)(nil)
-	_ userAPI        = (*iam.UsersAPI)(nil)
-	_ groupAPI       = (*iam.GroupsAPI)(nil)
-	_ spAPI          = (*iam.ServicePrincipalsAPI)(nil)
+	_ computeAPI = (*compute.ClustersAPI)(nil)
+	_ profileAPI = (*compute.InstanceProfilesAPI)(nil)
+	_ secretAPI  = (*workspace.SecretsAPI)(nil)
+	_ userAPI    = (*iam.UsersAPI)(nil)
+	_ groupAPI   = (*iam.GroupsAPI)(nil)
+	_ spAPI      = (*iam.ServicePrincipalsAPI)(nil)
 )
 
 // api is one workspace's services the catalog reads.
 type api struct {
-	warehouses   warehouseAPI
-	pipelines    pipelineAPI
-	destinations destinationAPI
-	compute      computeAPI
-	profiles     profileAPI
-	secrets      secretAPI
-	users        userAPI
-	groups       groupAPI
-	sps          spAPI
+	sdk      *client.DatabricksClient // the lists of refTypes (lists.go)
+	compute  computeAPI
+	profiles profileAPI
+	secrets  secretAPI
+	users    userAPI
+	groups   groupAPI
+	sps      spAPI
 }
 
 // apiOf builds the services on the workspace's own SDK client (one auth,
@@ -88,14 +72,12 @@ func apiOf(ws resource.Workspace) (*api, error) {
 	}
 	sdk := c.SDK()
 	return &api{
-		warehouses:   sql.NewWarehouses(sdk),
-		pipelines:    pipelines.NewPipelines(sdk),
-		destinations: settings.NewNotificationDestinations(sdk),
-		compute:      c.Clusters,
-		profiles:     compute.NewInstanceProfiles(sdk),
-		secrets:      workspace.NewSecrets(sdk),
-		users:        iam.NewUsers(sdk),
-		groups:       iam.NewGroups(sdk),
-		sps:          iam.NewServicePrincipals(sdk),
+		sdk:      sdk,
+		compute:  c.Clusters,
+		profiles: compute.NewInstanceProfiles(sdk),
+		secrets:  workspace.NewSecrets(sdk),
+		users:    iam.NewUsers(sdk),
+		groups:   iam.NewGroups(sdk),
+		sps:      iam.NewServicePrincipals(sdk),
 	}, nil
 }

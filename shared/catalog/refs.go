@@ -165,7 +165,7 @@ func (c *Catalog) unmappedRefs(docs []resource.Doc) []refType {
 
 // readNamed reads one side's list of t.
 func readNamed(ctx context.Context, a *api, t refType, side string) (named, error) {
-	n, err := listNamed(ctx, a, t)
+	n, err := listNamed(ctx, a.sdk, t)
 	if err != nil {
 		return named{}, fmt.Errorf("read %s %ss: %w", side, refSpecs[t].noun, err)
 	}
